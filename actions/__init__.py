@@ -1,0 +1,1 @@
+"""Rasa custom actions: thin adapters from Rasa's action calls to the `bot` package."""

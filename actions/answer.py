@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import latest_entity, latest_text, live, say
+from bot.answering import respond
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> str:
+        return "action_answer_question"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        outcome = respond(
+            live().snapshot,
+            latest_text(tracker),
+            unsure_count=int(tracker.get_slot("unsure_count") or 0),
+            faq_id=latest_entity(tracker, "faq_id"),
+        )
+        say(dispatcher, outcome.messages, tracker)
+        events = [SlotSet("unsure_count", float(outcome.unsure_count))]
+        if outcome.kind == "answer":
+            events.append(SlotSet("last_faq_id", outcome.faq_id))
+        return events

@@ -1,0 +1,62 @@
+"""What every action shares: the live content, and saying `bot.replies.Message`s through the dispatcher."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.live import LiveContent
+from bot.replies import Message
+
+_live: LiveContent | None = None
+
+
+def live() -> LiveContent:
+    """The content being served; built on first use (or by `python -m bot actions` before serving)."""
+    global _live
+    if _live is None:
+        _live = LiveContent()
+        _live.start_watching()
+    return _live
+
+
+def set_live(content: LiveContent) -> None:
+    global _live
+    _live = content
+
+
+def payload_sent_this_turn(tracker: Tracker) -> bool:
+    """True when a reply since the user's last message already carried the contract's payload."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and (event.get("data") or {}).get("custom"):
+            return True
+    return False
+
+
+def say(dispatcher: CollectingDispatcher, messages: list[Message], tracker: Tracker | None = None) -> None:
+    skip_payload = tracker is not None and payload_sent_this_turn(tracker)
+    for message in messages:
+        kwargs: dict[str, Any] = dict(message.response_vars)
+        if message.text is not None:
+            kwargs["text"] = message.text
+        if message.response is not None:
+            kwargs["response"] = message.response
+        if message.buttons:
+            kwargs["buttons"] = message.buttons
+        if message.payload is not None and not skip_payload:
+            kwargs["json_message"] = message.payload
+        dispatcher.utter_message(**kwargs)
+
+
+def latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def latest_entity(tracker: Tracker, name: str) -> Any:
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == name:
+            return entity.get("value")
+    return None

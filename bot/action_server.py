@@ -1,0 +1,39 @@
+"""Serves the custom actions with rasa-sdk, after loading the content once, in one process.
+
+rasa-sdk's own runner forks Sanic workers that would each load the model again and each poll
+for content edits; one process with one warm index is faster to start and simpler to reason about.
+"""
+from __future__ import annotations
+
+import logging
+
+from bot.settings import Settings
+
+log = logging.getLogger("bot.action_server")
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None) -> None:
+    import torch
+    from rasa_sdk.endpoint import create_app
+    from rasa_sdk.executor import ActionExecutor
+    from sanic import Sanic
+
+    # One thread per request keeps latency steady on a small shared machine.
+    torch.set_num_threads(1)
+    from actions.common import set_live
+    from bot.live import LiveContent
+    from bot.safety import get_checker
+
+    live = LiveContent(settings)
+    set_live(live)
+    get_checker()
+    live.snapshot.index.decide("warm up")
+    live.start_watching()
+    log.info("content loaded: %d FAQ entries, %d source passages",
+             len(live.snapshot.content.entries), len(live.snapshot.index.passages))
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    app = create_app(executor, cors_origins=[])
+    app.prepare(host=host, port=port or settings.action_port, single_process=True, motd=False, access_log=False)
+    Sanic.serve_single(app)

@@ -1,0 +1,218 @@
+"""Hybrid retrieval over the FAQ: dense similarity fused with lemma matching, then a three-band decision.
+
+Questions are matched mostly against the entries' questions and alternates (question-to-question
+matching is far stronger than question-to-answer); answers add a little. Lexical matching is an
+IDF-weighted coverage of the user's lemmas, so rare medical words ("apheresis", "CD19") count, and
+words the content has never seen (weather, taxes) pull the score down: that is what keeps
+off-topic questions from being answered confidently.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.content import Content, FaqEntry
+from bot.embedding import Embedder
+from bot.passages import Passage, split_passages
+from bot.text import STOP_LEMMAS, TypoFixer, lemma_batch, nlp, normalise
+
+ANSWER, CLARIFY, HANDOFF = "answer", "clarify", "handoff"
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """Weights and bands; values come from config.yml's `assistant.retrieval` (see bot/assistant_config.py)."""
+
+    dense_weight: float = 0.7
+    lexical_weight: float = 0.3
+    answer_weight: float = 0.15
+    answer_min_score: float = 0.55
+    answer_min_margin: float = 0.04
+    clarify_min_score: float = 0.35
+    passage_min_score: float = 0.6
+    max_follow_ups: int = 3
+    clarify_options: int = 3
+
+    @classmethod
+    def from_mapping(cls, values: dict) -> "RetrievalSettings":
+        known = {k: v for k, v in (values or {}).items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry: FaqEntry
+    score: float
+    dense: float
+    lexical: float
+
+
+@dataclass
+class Decision:
+    band: str
+    candidates: list[Candidate]
+    margin: float
+    passage: Passage | None = None
+    passage_score: float | None = None
+    query: str = ""
+
+    @property
+    def top(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+@dataclass
+class _Query:
+    text: str
+    lemmas: list[str]
+    vector: np.ndarray = field(repr=False)
+
+
+class RetrievalIndex:
+    def __init__(self, content: Content, embedder: Embedder, settings: RetrievalSettings):
+        self.content = content
+        self.settings = settings
+        self._embedder = embedder
+        self.entries = list(content.entries)
+        self.by_id = {e.id: e for e in self.entries}
+
+        phrasings: list[str] = []
+        owners: list[int] = []
+        for i, entry in enumerate(self.entries):
+            for text in entry.phrasings:
+                phrasings.append(normalise(text))
+                owners.append(i)
+        self._owners = np.array(owners, dtype=np.int64)
+        self._phrasing_vectors = embedder.encode_corpus(phrasings)
+        self._answer_vectors = embedder.encode_corpus([normalise(e.answer) for e in self.entries])
+
+        # Lexical side: one bag of lemmas per entry (phrasings weigh fully; answer words are a weaker hint).
+        self._phrasing_lemmas = lemma_batch(phrasings)
+        answer_lemmas = lemma_batch([e.answer for e in self.entries])
+        # Counts, not sets, so that one phrasing can be left out when checking that it belongs to its entry.
+        self._question_terms: list[Counter] = [Counter() for _ in self.entries]
+        for owner, terms in zip(owners, self._phrasing_lemmas):
+            self._question_terms[owner].update(set(terms))
+        self._answer_terms = [set(terms) for terms in answer_lemmas]
+        document_frequency = Counter()
+        for q_terms, a_terms in zip(self._question_terms, self._answer_terms):
+            document_frequency.update(set(q_terms) | a_terms)
+        n = max(len(self.entries), 1)
+        self._idf = {t: math.log(1 + n / df) for t, df in document_frequency.items()}
+        # A word the content never uses is as informative as the rarest word there is.
+        self._unknown_idf = math.log(1 + n) + 1.0
+        vocabulary = set(document_frequency)
+        for text in phrasings:
+            vocabulary.update(w.lower() for w in text.split() if w.isalpha())
+        self._typos = TypoFixer(vocabulary)
+
+        self.passages = [p for doc in content.documents.values() for p in split_passages(doc)]
+        self._passage_vectors = embedder.encode_corpus([p.text for p in self.passages])
+
+    # -- query side -------------------------------------------------------------------------------
+
+    def _prepare(self, text: str) -> _Query:
+        doc = nlp()(normalise(text))
+        words: list[str] = []
+        lemmas: list[str] = []
+        for token in doc:
+            fixed = self._typos.fix(token.lower_)
+            words.append((fixed if fixed != token.lower_ else token.text) + token.whitespace_)
+            if token.is_punct or token.is_space:
+                continue
+            lemma = fixed if fixed != token.lower_ else token.lemma_.lower().strip()
+            if lemma:
+                lemmas.append(lemma)
+        corrected = "".join(words).strip()
+        lemmas = [l for l in lemmas if l not in STOP_LEMMAS]
+        return _Query(corrected, lemmas, self._embedder.encode_query(corrected or text))
+
+    def _lexical_scores(self, lemmas: list[str], exclude_row: int | None = None) -> np.ndarray:
+        scores = np.zeros(len(self.entries), dtype=np.float32)
+        if not lemmas:
+            return scores
+        weights = [self._idf.get(t, self._unknown_idf) for t in lemmas]
+        total = sum(weights)
+        left_out_owner = int(self._owners[exclude_row]) if exclude_row is not None else -1
+        left_out = set(self._phrasing_lemmas[exclude_row]) if exclude_row is not None else set()
+        for i, (q_terms, a_terms) in enumerate(zip(self._question_terms, self._answer_terms)):
+            hit = 0.0
+            for term, weight in zip(lemmas, weights):
+                count = q_terms.get(term, 0) - (1 if i == left_out_owner and term in left_out else 0)
+                if count > 0:
+                    hit += weight
+                elif term in a_terms:
+                    hit += 0.5 * weight
+            scores[i] = hit / total
+        return scores
+
+    def _dense_scores(self, vector: np.ndarray, exclude_row: int | None = None) -> np.ndarray:
+        phrasing_sims = self._phrasing_vectors @ vector
+        if exclude_row is not None:
+            phrasing_sims[exclude_row] = -1.0
+        best = np.full(len(self.entries), -1.0, dtype=np.float32)
+        np.maximum.at(best, self._owners, phrasing_sims)
+        answer_sims = self._answer_vectors @ vector
+        w = self.settings.answer_weight
+        return (1 - w) * best + w * answer_sims
+
+    def rank(self, text: str, k: int = 5, mode: str = "hybrid") -> tuple[list[Candidate], _Query]:
+        query = self._prepare(text)
+        if not self.entries:
+            return [], query
+        dense = self._dense_scores(query.vector)
+        lexical = self._lexical_scores(query.lemmas)
+        if mode == "dense":
+            scores = dense
+        elif mode == "lexical":
+            scores = lexical
+        else:
+            scores = self.settings.dense_weight * dense + self.settings.lexical_weight * lexical
+        order = np.argsort(-scores)[:k]
+        candidates = [Candidate(self.entries[i], float(scores[i]), float(dense[i]), float(lexical[i])) for i in order]
+        return candidates, query
+
+    def phrasing_rows(self, entry_index: int) -> list[int]:
+        return [int(r) for r in np.flatnonzero(self._owners == entry_index)]
+
+    def leave_one_out_scores(self, row: int) -> np.ndarray:
+        """Hybrid scores of one stored phrasing as a query, with that phrasing removed from the index."""
+        vector = self._phrasing_vectors[row]
+        dense = self._dense_scores(vector, exclude_row=row)
+        lexical = self._lexical_scores(self._phrasing_lemmas[row], exclude_row=row)
+        return self.settings.dense_weight * dense + self.settings.lexical_weight * lexical
+
+    def decide(self, text: str, mode: str = "hybrid", settings: RetrievalSettings | None = None) -> Decision:
+        s = settings or self.settings
+        candidates, query = self.rank(text, k=max(5, s.clarify_options), mode=mode)
+        if not candidates:
+            return Decision(HANDOFF, [], 0.0, query=query.text)
+        top = candidates[0]
+        # The runner-up that matters is one from another topic: two entries of one topic agreeing is not doubt.
+        rival = next((c for c in candidates[1:] if c.entry.topic != top.entry.topic), None)
+        margin = top.score - (rival.score if rival else 0.0)
+        if top.score >= s.answer_min_score and margin >= s.answer_min_margin:
+            return Decision(ANSWER, candidates, margin, query=query.text)
+        passage, passage_score = self._best_passage(query.vector)
+        if top.score >= s.clarify_min_score:
+            return Decision(CLARIFY, candidates, margin, passage, passage_score, query=query.text)
+        if passage is not None and passage_score >= s.passage_min_score and mode == "hybrid":
+            return Decision(ANSWER, candidates, margin, passage, passage_score, query=query.text)
+        return Decision(HANDOFF, candidates, margin, passage, passage_score, query=query.text)
+
+    def _best_passage(self, vector: np.ndarray) -> tuple[Passage | None, float]:
+        if not self.passages:
+            return None, 0.0
+        sims = self._passage_vectors @ vector
+        i = int(np.argmax(sims))
+        return self.passages[i], float(sims[i])
+
+    def passage_topic(self, passage: Passage) -> str | None:
+        """The topic of the FAQ entry whose answer is closest to a passage (passages carry no topic)."""
+        if not self.entries:
+            return None
+        vector = self._embedder.encode_corpus([passage.text])[0]
+        return self.entries[int(np.argmax(self._answer_vectors @ vector))].topic

@@ -1,0 +1,168 @@
+"""Starts and stops the assistant's processes: the action server, Rasa, and the web gateway.
+
+Used by `make run` (`python -m bot run`) and by the integration tests, so that tests run the
+product the way a newcomer does.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.settings import ROOT, Settings
+
+RASA_BIN = ROOT / ".venv" / "rasa" / "bin" / "rasa"
+ACTIONS_PYTHON = ROOT / ".venv" / "actions" / "bin" / "python"
+MODEL = ROOT / "models" / "current.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    env.setdefault("TRANSFORMERS_OFFLINE", "1")
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Stack:
+    """The running processes and where they listen."""
+
+    actions_port: int
+    rasa_port: int
+    gateway_port: int | None = None
+    log_dir: Path = field(default_factory=lambda: ROOT / "logs")
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    env_overrides: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def gateway_url(self) -> str | None:
+        return f"http://localhost:{self.gateway_port}" if self.gateway_port else None
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def start_actions(self) -> None:
+        self._spawn("actions", [str(ACTIONS_PYTHON), "-m", "bot", "actions", "--port", str(self.actions_port)],
+                    _env(**self.env_overrides))
+
+    def start_rasa(self, model: Path = MODEL) -> None:
+        tracker_db = self.env_overrides.get("TRACKER_DB", str(self.log_dir / "trackers.db"))
+        env = _env(ACTION_ENDPOINT_URL=f"{self.actions_url}/webhook", TRACKER_DIALECT="sqlite",
+                   TRACKER_DB=tracker_db, **{k: v for k, v in self.env_overrides.items() if k != "TRACKER_DB"})
+        self._spawn("rasa", [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(self.rasa_port),
+                             "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+                    env)
+
+    def start_gateway(self) -> None:
+        self._spawn("gateway", [str(ACTIONS_PYTHON), "-m", "bot.web"],
+                    _env(GATEWAY_PORT=str(self.gateway_port), RASA_URL=self.rasa_url,
+                         ACTIONS_URL=self.actions_url, **self.env_overrides))
+
+    def wait_ready(self, timeout: float = 300.0) -> None:
+        checks = {"actions": f"{self.actions_url}/health", "rasa": f"{self.rasa_url}/status"}
+        if self.gateway_port:
+            checks["gateway"] = f"http://127.0.0.1:{self.gateway_port}/health"
+        deadline = time.monotonic() + timeout
+        pending = dict(checks)
+        while pending:
+            for name, url in list(pending.items()):
+                process = self.processes.get(name)
+                if process is not None and process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with code {process.returncode}; see {self.log_dir / (name + '.log')}")
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as response:
+                        if response.status == 200:
+                            del pending[name]
+                except (urllib.error.URLError, OSError):
+                    pass
+            if pending and time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout:.0f}s: {', '.join(pending)}; see {self.log_dir}")
+            if pending:
+                time.sleep(0.5)
+
+    def stop(self, name: str | None = None) -> None:
+        names = [name] if name else list(self.processes)
+        for n in names:
+            process = self.processes.get(n)
+            if process and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for n in names:
+            process = self.processes.pop(n, None)
+            if process:
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+
+    def start(self, with_gateway: bool = True) -> None:
+        self.start_actions()
+        self.start_rasa()
+        if with_gateway and self.gateway_port:
+            self.start_gateway()
+
+
+def run_forever(settings: Settings, with_gateway: bool = True) -> int:
+    if not MODEL.exists():
+        print("No trained model; run `make train` (or `make run`, which trains when needed).", file=sys.stderr)
+        return 1
+    stack = Stack(settings.action_port, settings.rasa_port, settings.gateway.port if with_gateway else None)
+    print(f"Starting the action server ({stack.actions_url}), Rasa ({stack.rasa_url})"
+          + (f" and the web gateway (port {stack.gateway_port})" if with_gateway else "") + f"; logs in {stack.log_dir}/")
+    stopping = False
+
+    def _stop(signum, frame):  # noqa: ARG001
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        stack.start(with_gateway)
+        stack.wait_ready()
+        print("\nThe assistant is ready.")
+        if with_gateway:
+            print(f"  Open http://localhost:{stack.gateway_port} in a browser to chat.")
+        print(f"  Or over REST: curl -s -X POST {stack.rasa_url}/webhooks/rest/webhook "
+              "-H 'Content-Type: application/json' -d '{\"sender\": \"x\", \"message\": \"what is apheresis\"}'")
+        print("  Press Ctrl-C to stop.")
+        while not stopping:
+            for name, process in stack.processes.items():
+                if process.poll() is not None:
+                    print(f"{name} stopped unexpectedly (code {process.returncode}); see {stack.log_dir / (name + '.log')}",
+                          file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        print("Stopping...")
+        stack.stop()
+    return 0

