@@ -5,6 +5,8 @@ RASA := .venv/rasa/bin/rasa
 export PYTHONPATH := $(CURDIR)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+# Rasa would otherwise try to send usage data and error reports; this machine has no such network.
+export RASA_TELEMETRY_ENABLED := false
 # endpoints.yml reads these; the defaults make a bare `rasa` command work from this folder.
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
 export TRACKER_DIALECT ?= sqlite

@@ -55,16 +55,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_actions(args: argparse.Namespace) -> int:
     from bot.action_server import serve
-    from bot.live import ContentRefused
 
-    try:
-        serve(load_settings(), host=args.host, port=args.port)
-    except ContentRefused as refused:
-        root = load_settings().paths.root
-        for problem in refused.problems:
-            print(problem.format(root), file=sys.stderr)
-        print("The content has errors; run `python -m bot faq check`.", file=sys.stderr)
-        return 1
+    serve(load_settings(), host=args.host, port=args.port)
     return 0
 
 
@@ -107,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--url", default=None, help="Rasa's base URL (default: http://127.0.0.1:5005)")
     ev.add_argument("--cases", nargs="*", default=None, help="case files (default: ../shared/eval/dev.yml and tests/eval/paraphrases.yml)")
     ev.add_argument("--peers", action="store_true", help="also measure lexical-only, dense-only and Rasa's ResponseSelector")
+    ev.add_argument("--no-e2e", action="store_true", help="skip the end-to-end run (retrieval-only and peers in process)")
+    ev.add_argument("--calibration", default=None,
+                    help="case file the peers' thresholds are calibrated on (default: tests/eval/paraphrases.yml)")
     ev.set_defaults(func=cmd_eval)
     return parser
 
@@ -116,4 +111,14 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("sentence_transformers", "httpx", "urllib3", "sanic.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    from bot.live import ContentRefused
+
+    try:
+        return args.func(args)
+    except ContentRefused as refused:
+        root = load_settings().paths.root
+        for problem in refused.problems:
+            if problem.severity == "error":
+                print(problem.format(root), file=sys.stderr)
+        print("The content has errors (above); fix them, or run `python -m bot faq check`.", file=sys.stderr)
+        return 1

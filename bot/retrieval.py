@@ -17,7 +17,7 @@ import numpy as np
 from bot.content import Content, FaqEntry
 from bot.embedding import Embedder
 from bot.passages import Passage, split_passages
-from bot.text import STOP_LEMMAS, TypoFixer, lemma_batch, nlp, normalise
+from bot.text import STOP_LEMMAS, TypoFixer, english_words, lemma_batch, nlp, normalise
 
 ANSWER, CLARIFY, HANDOFF = "answer", "clarify", "handoff"
 
@@ -107,7 +107,7 @@ class RetrievalIndex:
         vocabulary = set(document_frequency)
         for text in phrasings:
             vocabulary.update(w.lower() for w in text.split() if w.isalpha())
-        self._typos = TypoFixer(vocabulary)
+        self._typos = TypoFixer(vocabulary, english_words())
 
         self.passages = [p for doc in content.documents.values() for p in split_passages(doc)]
         self._passage_vectors = embedder.encode_corpus([p.text for p in self.passages])

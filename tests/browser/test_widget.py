@@ -8,8 +8,6 @@ import threading
 import pytest
 from playwright.sync_api import Page, expect
 
-from conftest import SCREENSHOTS  # noqa: E402  (tests/browser/conftest.py)
-
 pytestmark = pytest.mark.browser
 
 QUESTION = "What is apheresis?"
@@ -57,6 +55,15 @@ def ask(page: Page, text: str) -> None:
     wait_for_reply(page, before)
 
 
+def show_in_log(page: Page, selector: str) -> None:
+    """Scroll the conversation (not the page) so that the last element matching `selector` is at its top."""
+    page.locator(selector).last.evaluate(
+        "(item) => { const log = item.closest('.kyw-log');"
+        " log.style.scrollBehavior = 'auto';"
+        " log.scrollTop += item.getBoundingClientRect().top - log.getBoundingClientRect().top - 8; }"
+    )
+
+
 def run_axe(page: Page) -> list[dict]:
     violations = page.evaluate(
         """async () => {
@@ -90,11 +97,11 @@ def open_widget_by_keyboard(page: Page) -> None:
 # ---------------------------------------------------------------------------------------------- tests
 
 
-def test_demo_page_and_widget_by_keyboard_at_1280(open_page, gateway_url, backend):
+def test_demo_page_and_widget_by_keyboard_at_1280(open_page, gateway_url, backend, screenshot_path):
     page, events = open_page(1280, 900)
     page.goto(gateway_url + "/")
     expect(page).to_have_title("Gene Therapy Program — KYMRIAH CAR T-cell therapy")
-    page.screenshot(path=str(SCREENSHOTS / "page-desktop-1280.png"), full_page=True)
+    page.screenshot(path=screenshot_path("page-desktop-1280.png"))
 
     # The launcher shows a visible focus indicator when reached with Tab.
     tab_to(page, ".kyw-launcher")
@@ -118,7 +125,8 @@ def test_demo_page_and_widget_by_keyboard_at_1280(open_page, gateway_url, backen
     expect(live).not_to_have_text("", timeout=5_000)
 
     # A quick reply, pressed with the keyboard.
-    chip = answer.locator("button.kyw-chip:enabled").first
+    chip = answer.locator("button.kyw-chip").first
+    expect(chip).to_be_enabled()
     title = chip.inner_text().strip()
     chip.focus()
     before = bot_items(page).count()
@@ -134,6 +142,7 @@ def test_demo_page_and_widget_by_keyboard_at_1280(open_page, gateway_url, backen
     alert = page.locator(".kyw-emergency[role='alert']").last
     expect(alert).to_be_visible()
     expect(alert.locator(".kyw-emergency-head")).to_have_text("Urgent")
+    expect(alert).to_have_attribute("aria-live", "assertive")
     assert alert.evaluate("e => getComputedStyle(e).borderTopColor") == URGENT_RED
     assert alert.locator(".kyw-emergency-head").evaluate("e => getComputedStyle(e).backgroundColor") == URGENT_RED
     contact = alert.locator(".kyw-contact")
@@ -151,12 +160,11 @@ def test_demo_page_and_widget_by_keyboard_at_1280(open_page, gateway_url, backen
     # axe-core with the panel open and messages in it.
     violations = run_axe(page)
     assert violations == [], json.dumps(violations, indent=2)
-    page.locator(".kyw-log").evaluate("e => { e.scrollTop = 0; }")
-    page.locator(li_selector := "li.kyw-kind-answer").first.scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / "desktop-1280.png"))
-    page.locator(".kyw-emergency").last.scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / "desktop-1280-urgent.png"))
-    assert li_selector
+    page.evaluate("() => window.scrollTo(0, 0)")
+    show_in_log(page, "li.kyw-kind-answer")
+    page.screenshot(path=screenshot_path("desktop-1280.png"))
+    show_in_log(page, "li.kyw-kind-emergency")
+    page.screenshot(path=screenshot_path("desktop-1280-urgent.png"))
 
     # Escape closes the panel and gives the focus back to the launcher.
     page.locator(".kyw-input").focus()
@@ -166,17 +174,26 @@ def test_demo_page_and_widget_by_keyboard_at_1280(open_page, gateway_url, backen
     assert_no_csp_violations(page)
 
 
-def test_widget_at_360px(open_page, gateway_url):
+def test_widget_at_360px(open_page, gateway_url, screenshot_path):
     page, events = open_page(360, 780)
     page.goto(gateway_url + "/")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
-    page.screenshot(path=str(SCREENSHOTS / "page-mobile-360.png"), full_page=True)
+    page.screenshot(path=screenshot_path("page-mobile-360.png"))
     violations = run_axe(page)
     assert violations == [], json.dumps(violations, indent=2)
 
     open_widget_by_keyboard(page)
     box = page.locator(".kyw-panel").bounding_box()
     assert box["width"] == 360 and box["x"] == 0, box
+    # the panel covers the screen, so it is modal: Tab and Shift+Tab stay inside it
+    expect(page.locator(".kyw-panel")).to_have_attribute("aria-modal", "true")
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => !!document.activeElement.closest('.kyw-panel')")
+    for _ in range(12):
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate("() => !!document.activeElement.closest('.kyw-panel')")
+    page.locator(".kyw-input").focus()
     ask(page, QUESTION)
     expect(page.locator("li.kyw-kind-answer .kyw-source a.kyw-link").first).to_be_visible()
     ask(page, EMERGENCY)
@@ -190,10 +207,10 @@ def test_widget_at_360px(open_page, gateway_url):
 
     violations = run_axe(page)
     assert violations == [], json.dumps(violations, indent=2)
-    page.locator("li.kyw-kind-answer").first.scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / "mobile-360.png"))
-    page.locator(".kyw-emergency").last.scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / "mobile-360-urgent.png"))
+    show_in_log(page, "li.kyw-kind-answer")
+    page.screenshot(path=screenshot_path("mobile-360.png"))
+    show_in_log(page, "li.kyw-kind-emergency")
+    page.screenshot(path=screenshot_path("mobile-360-urgent.png"))
 
     page.keyboard.press("Escape")
     expect(page.locator(".kyw-panel")).to_be_hidden()
@@ -217,7 +234,7 @@ def test_start_over_clears_the_conversation(open_page, gateway_url, backend):
         assert backend.stub.texts[-1] == "/restart"
 
 
-def test_full_page_chat_for_a_portal_iframe(open_page, gateway_url):
+def test_full_page_chat_for_a_portal_iframe(open_page, gateway_url, screenshot_path):
     page, events = open_page(800, 700)
     page.goto(gateway_url + "/chat")
     expect(page.locator(".kyw-root.kyw-inline")).to_be_visible()
@@ -227,14 +244,12 @@ def test_full_page_chat_for_a_portal_iframe(open_page, gateway_url):
     expect(page.locator("li.kyw-kind-answer")).to_have_count(1)
     violations = run_axe(page)
     assert violations == [], json.dumps(violations, indent=2)
-    page.screenshot(path=str(SCREENSHOTS / "chat-page-800.png"))
+    page.screenshot(path=screenshot_path("chat-page-800.png"))
     assert_no_csp_violations(page)
 
 
-def test_back_end_down_shows_the_program_contact(open_page, start_gateway):
-    from conftest import free_port
-
-    dead = f"http://127.0.0.1:{free_port()}"
+def test_back_end_down_shows_the_program_contact(open_page, start_gateway, screenshot_path, unused_tcp_port):
+    dead = f"http://127.0.0.1:{unused_tcp_port}"
     gateway = start_gateway(dead, dead, "backend-down")
     page, _ = open_page(360, 780)
     page.goto(gateway.url + "/")
@@ -247,78 +262,67 @@ def test_back_end_down_shows_the_program_contact(open_page, start_gateway):
     expect(handoff.locator("a[href='mailto:colleen.dansereau@childrens.harvard.edu']")).to_have_count(1)
     violations = run_axe(page)
     assert violations == [], json.dumps(violations, indent=2)
-    page.screenshot(path=str(SCREENSHOTS / "mobile-360-unavailable.png"))
-
-
-def _host_page_server(gateway_url: str):
-    """A page on another origin (localhost vs 127.0.0.1) that embeds the widget with one script tag."""
-    from aiohttp import web
-
-    from conftest import _load_stub_module
-
-    html = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Portal</title></head><body>"
-        "<main><h1>Patient portal</h1><p>Embedded widget test.</p></main>"
-        f"<script src='{gateway_url}/embed.js' data-position='left' data-title='Ask us' defer></script>"
-        "</body></html>"
-    )
-
-    async def page(request):
-        return web.Response(text=html, content_type="text/html")
-
-    app = web.Application()
-    app.router.add_get("/", page)
-    return _load_stub_module().ThreadedServer(app).start()
+    page.screenshot(path=screenshot_path("mobile-360-unavailable.png"))
 
 
 @pytest.mark.parametrize("allowed", [True, False], ids=["allowed-origin", "foreign-origin"])
-def test_embedding_on_another_origin_follows_allowed_origins(open_page, backend, start_gateway, allowed):
-    host = _host_page_server("http://127.0.0.1:0")  # placeholder, replaced below
-    host.stop()
-    # the host page must know the gateway's URL and the gateway the host's origin: start the host first
-    from conftest import free_port
-
-    host_port = free_port()
-    host_origin = f"http://localhost:{host_port}"
+def test_embedding_on_another_origin_follows_allowed_origins(
+    open_page, backend, start_gateway, serve_page, unused_tcp_port_factory, allowed
+):
+    host_port = unused_tcp_port_factory()
+    host_origin = f"http://localhost:{host_port}"  # the gateway is on 127.0.0.1: another origin
     gateway = start_gateway(
         backend.rasa_url,
         backend.actions_url,
         f"embed-{'allowed' if allowed else 'foreign'}",
         ALLOWED_ORIGINS=host_origin if allowed else "https://some-other-site.example",
     )
-    from conftest import _load_stub_module
-
-    server_module = _load_stub_module()
-    from aiohttp import web
-
     html = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Portal</title></head><body>"
         "<main><h1>Patient portal</h1><p>Embedded widget test.</p></main>"
         f"<script src='{gateway.url}/embed.js' data-position='left' data-title='Ask us' defer></script>"
         "</body></html>"
     )
+    serve_page(html, host_port)
+    page, _ = open_page(1280, 800)
+    page.goto(host_origin + "/")
+    open_widget_by_keyboard(page)
+    expect(page.locator(".kyw-title")).to_have_text("Ask us")
+    assert page.locator(".kyw-launcher").bounding_box()["x"] < 640  # data-position="left"
+    ask(page, QUESTION)
+    if allowed:
+        expect(page.locator("li.kyw-kind-answer")).to_have_count(1)
+        violations = run_axe(page)
+        assert violations == [], json.dumps(violations, indent=2)
+    else:
+        # the gateway refuses the foreign origin (403) and the browser withholds the reply
+        expect(page.locator("li.kyw-notice").last).to_contain_text("couldn't reach")
+        expect(page.locator("li.kyw-kind-answer")).to_have_count(0)
 
-    async def serve(request):
-        return web.Response(text=html, content_type="text/html")
 
-    app = web.Application()
-    app.router.add_get("/", serve)
-    host = server_module.ThreadedServer(app, port=host_port).start()
-    try:
-        page, _ = open_page(1280, 800)
-        page.goto(host_origin + "/")
-        open_widget_by_keyboard(page)
-        expect(page.locator(".kyw-title")).to_have_text("Ask us")
-        launcher_box = page.locator(".kyw-launcher").bounding_box()
-        assert launcher_box["x"] < 640  # data-position="left"
-        ask(page, QUESTION)
-        if allowed:
-            expect(page.locator("li.kyw-kind-answer")).to_have_count(1)
-        else:
-            expect(page.locator("li.kyw-notice").last).to_contain_text("couldn't reach")
-            expect(page.locator("li.kyw-kind-answer")).to_have_count(0)
-    finally:
-        host.stop()
+def test_hostile_bot_content_stays_inert(open_page, gateway_url, backend):
+    """Markup from the back end is shown as text; only https:, tel: and mailto: URLs that parse become links."""
+    if backend.real:
+        pytest.skip("needs the stub's hostile reply")
+    page, events = open_page(1280, 900)
+    page.goto(gateway_url + "/")
+    open_widget_by_keyboard(page)
+    markup = "<b>bold</b><script>alert('text')</script><img src=x onerror=alert('img')>"
+    ask(page, "show unsafe links")
+    answer = page.locator("li.kyw-kind-answer").last
+    expect(answer.locator(".kyw-bubble").first).to_have_text(markup)
+    expect(answer.locator(".kyw-source-title")).to_have_text(["javascript source", "plain http source", "data source"])
+    expect(answer.locator(".kyw-reviewed")).to_have_count(0)
+    ask(page, "show unsafe contact")
+    handoff = page.locator("li.kyw-kind-handoff").last
+    expect(handoff.locator(".kyw-bubble").first).to_have_text(markup)
+    expect(handoff.locator(".kyw-contact-name")).to_have_text("<img src=x onerror=alert('name')>")
+    assert page.locator(".kyw-root img, .kyw-root script, .kyw-root b").count() == 0
+    hrefs = page.locator(".kyw-root a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs == [], hrefs
+    page.wait_for_timeout(300)
+    assert events.dialogs == []
+    assert_no_csp_violations(page)
 
 
 def test_concurrent_conversations_are_separate(gateway_url):

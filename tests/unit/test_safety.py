@@ -133,14 +133,28 @@ def test_checker_accepts_loaded_pipeline(checker: SafetyChecker) -> None:
         assert full.urgent_symptom(message) == checker.urgent_symptom(message)
 
 
+ALL_MESSAGES = URGENT + NON_URGENT + DECISION + EDUCATION
+
+
+def test_gate_never_hides_a_match(checker: SafetyChecker) -> None:
+    # The pre-tagging gate may only skip texts where the Matcher would find nothing.
+    for message in ALL_MESSAGES:
+        if checker._urgent(checker.doc(message)):
+            assert checker.could_match(message), message
+
+
 def test_per_call_time(checker: SafetyChecker) -> None:
-    messages = URGENT + NON_URGENT
-    for m in messages[:5]:
-        checker.urgent_symptom(m)  # warm up
-    t0 = time.perf_counter()
-    for m in messages:
-        checker.urgent_symptom(m)
-        checker.personal_medical_decision(m)
-    per_message_ms = (time.perf_counter() - t0) / len(messages) * 1000 / 2
-    # ~5 ms is the budget per call; the bound leaves room for a busy CI machine.
-    assert per_message_ms < 15, f"{per_message_ms:.2f} ms per call"
+    # A fresh checker (sharing the loaded pipeline) so that no Doc comes from the cache.
+    cold = SafetyChecker(checker.nlp)
+    for m in ALL_MESSAGES[:5]:
+        SafetyChecker.urgent_symptom(checker, m)  # warm up the pipeline
+    timings = []
+    for m in ALL_MESSAGES:
+        t0 = time.perf_counter()
+        cold.urgent_symptom(m)
+        cold.personal_medical_decision(m)
+        timings.append((time.perf_counter() - t0) * 1000)
+    mean_ms = sum(timings) / len(timings)
+    # Budget ~5 ms for both questions about one message; the bound leaves room for a
+    # busy shared machine (wall clock, other jobs on the same 2 cores).
+    assert mean_ms < 25, f"{mean_ms:.2f} ms per message"

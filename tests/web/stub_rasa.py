@@ -95,8 +95,43 @@ def clarify_turn(sender: str, echo: str) -> list[dict[str, Any]]:
     ]
 
 
+def unsafe_turn(sender: str, what: str) -> list[dict[str, Any]]:
+    """A hostile reply: markup in the text, URLs that must not become links. The widget must stay inert."""
+    text = {"recipient_id": sender, "text": "<b>bold</b><script>alert('text')</script><img src=x onerror=alert('img')>"}
+    if what == "contact":
+        custom = {
+            "kind": "handoff",
+            "topic": None,
+            "faq_id": None,
+            "score": None,
+            "sources": [],
+            "contact": {
+                "name": "<img src=x onerror=alert('name')>",
+                "role": "Role",
+                "phone": "javascript:alert('phone')",
+                "email": "someone@example.org?cc=attacker@example.org",
+            },
+        }
+    else:
+        custom = {
+            "kind": "answer",
+            "topic": None,
+            "faq_id": None,
+            "score": 0.5,
+            "sources": [
+                {"title": "javascript source", "url": "javascript:alert('src')"},
+                {"title": "plain http source", "url": "http://insecure.example/page"},
+                {"title": "data source", "url": "data:text/html,<script>alert(1)</script>"},
+            ],
+            "reviewed": "<script>",
+        }
+    return [text, {"recipient_id": sender, "custom": custom}]
+
+
 def reply_for(sender: str, text: str) -> list[dict[str, Any]]:
     lowered = text.lower()
+    if lowered.startswith("show unsafe "):
+        return unsafe_turn(sender, lowered.removeprefix("show unsafe "))
     if lowered.startswith("/restart"):
         return []
     if lowered.startswith("/feedback"):

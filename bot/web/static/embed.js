@@ -12,6 +12,9 @@
  *           data-mode="launcher"                   ("inline": no launcher, fills data-target)
  *           data-target="#chat-root"></script>     (inline mode: CSS selector of the container)
  *
+ * The gateway must list the page's origin in ALLOWED_ORIGINS (its own pages are always allowed). A host page
+ * with its own CSP must allow the gateway in script-src, style-src and connect-src.
+ *
  * Everything the bot or the user wrote is put on the page with textContent, never innerHTML; links are
  * made only for https:, tel: and mailto: URLs that parse.
  */
@@ -212,14 +215,13 @@
 
     // Header: title, "Start over", close.
     var header = el("header", "kyw-header");
-    var heading = el("div", "kyw-heading");
+    var headerRow = el("div", "kyw-header-row");
     var h2 = el("h2", "kyw-title", cfg.title);
     h2.id = id + "-title";
     var sub = el("p", "kyw-subtitle", cfg.subtitle);
     sub.id = id + "-subtitle";
-    heading.appendChild(h2);
-    heading.appendChild(sub);
-    header.appendChild(heading);
+    headerRow.appendChild(h2);
+    header.appendChild(headerRow);
     var actions = el("div", "kyw-header-actions");
     var restart = el("button", "kyw-restart");
     restart.type = "button";
@@ -239,7 +241,8 @@
       });
       actions.appendChild(close);
     }
-    header.appendChild(actions);
+    headerRow.appendChild(actions);
+    header.appendChild(sub);
     panel.appendChild(header);
 
     // The conversation.
@@ -343,6 +346,8 @@
         if ((event.key === "Escape" || event.key === "Esc") && self.isOpen()) {
           event.preventDefault();
           self.close();
+        } else if (event.key === "Tab" && self.isOpen() && self.isFullScreen()) {
+          self.keepFocusInPanel(event);
         }
       });
     } else {
@@ -365,10 +370,38 @@
     return this.inline || !this.panel.hidden;
   };
 
+  /** On small screens the panel covers the page, so it behaves as a modal dialog. */
+  Widget.prototype.isFullScreen = function () {
+    return !!(window.matchMedia && window.matchMedia("(max-width: 480px)").matches);
+  };
+
+  Widget.prototype.keepFocusInPanel = function (event) {
+    var focusable = Array.prototype.filter.call(
+      this.panel.querySelectorAll("button, a[href], textarea, [tabindex]:not([tabindex='-1'])"),
+      function (node) {
+        return !node.disabled && node.getClientRects().length > 0;
+      }
+    );
+    if (!focusable.length) {
+      return;
+    }
+    var first = focusable[0];
+    var last = focusable[focusable.length - 1];
+    var active = document.activeElement;
+    if (event.shiftKey && (active === first || !this.panel.contains(active))) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (active === last || !this.panel.contains(active))) {
+      event.preventDefault();
+      first.focus();
+    }
+  };
+
   Widget.prototype.open = function () {
     if (this.inline) {
       return;
     }
+    this.panel.setAttribute("aria-modal", this.isFullScreen() ? "true" : "false");
     this.panel.hidden = false;
     this.root.classList.add("kyw-open");
     this.launcher.setAttribute("aria-expanded", "true");
@@ -404,6 +437,11 @@
 
   Widget.prototype.scrollToEnd = function () {
     this.log.scrollTop = this.log.scrollHeight;
+  };
+
+  /** Scroll the conversation (only it: not the panel, not the host page) so that `item` starts at the top. */
+  Widget.prototype.scrollToItem = function (item) {
+    this.log.scrollTop += item.getBoundingClientRect().top - this.log.getBoundingClientRect().top - 8;
   };
 
   Widget.prototype.announce = function (text) {
@@ -639,20 +677,19 @@
     var links = el("p", "kyw-contact-links");
     var tel = telUrl(contact.phone);
     if (tel) {
-      var phoneLink = link(tel, "", false);
-      phoneLink.textContent = "";
+      var phoneLink = el("a", "kyw-link kyw-contact-link");
+      phoneLink.href = tel;
       phoneLink.appendChild(icon("phone"));
-      phoneLink.appendChild(document.createTextNode("Call " + contact.phone));
-      phoneLink.classList.add("kyw-contact-link");
+      phoneLink.appendChild(el("span", null, "Call " + contact.phone));
       links.appendChild(phoneLink);
     }
     var mail = mailtoUrl(contact.email);
     if (mail) {
-      var mailLink = link(mail, "", false);
-      mailLink.textContent = "";
+      var mailLink = el("a", "kyw-link kyw-contact-link");
+      mailLink.href = mail;
       mailLink.appendChild(icon("mail"));
-      mailLink.appendChild(document.createTextNode("Email " + contact.email));
-      mailLink.classList.add("kyw-contact-link");
+      mailLink.appendChild(srOnly("Email "));
+      mailLink.appendChild(el("span", "kyw-contact-address", contact.email));
       links.appendChild(mailLink);
     }
     if (links.childNodes.length) {
@@ -754,7 +791,7 @@
       return;
     }
     if (urgent) {
-      item.scrollIntoView({ block: "start" });
+      this.scrollToItem(item);
     } else {
       this.announce("Assistant: " + plain.concat(withButtons.map(function (b) { return b.text || ""; })).join(" "));
       this.scrollToEnd();

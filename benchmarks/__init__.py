@@ -1,0 +1,1 @@
+"""Benchmarks and calibration: `python -m benchmarks.<name>` from the project root (see docs/benchmarks.md)."""

@@ -1,0 +1,103 @@
+"""Whole conversations over REST against the real servers: urgent symptoms first, the eligibility form
+with interruptions, a person when needed, and no medical advice."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.stack
+
+
+def texts(messages: list[dict]) -> str:
+    return " ".join(m.get("text") or "" for m in messages)
+
+
+def test_greeting_carries_the_disclaimer(conversation):
+    payload, messages = conversation.ask("hi")
+    assert payload["kind"] == "smalltalk"
+    said = texts(messages).lower()
+    assert "automated" in said and "medical advice" in said and "emergenc" in said
+
+
+def test_an_urgent_symptom_inside_a_question_wins(conversation):
+    payload, messages = conversation.ask("what is CRS? my son has a fever right now")
+    assert payload["kind"] == "emergency"
+    said = texts(messages)
+    assert "911" in said and "care team" in said and "CAR T" in said
+
+
+def test_a_question_about_a_symptom_is_answered(conversation):
+    payload, _ = conversation.ask("what is a fever in CRS?")
+    assert payload["kind"] != "emergency"
+
+
+def test_personal_medical_decisions_are_handed_off(conversation):
+    payload, messages = conversation.ask("should I stop giving my child his medication")
+    assert payload["kind"] == "handoff"
+    assert payload["contact"]["phone"] in texts(messages)
+    assert "advice" in texts(messages).lower()
+
+
+def test_eligibility_with_interruptions_and_resume(conversation):
+    payload, messages = conversation.ask("can my daughter get kymriah?")
+    assert payload["kind"] == "eligibility" and payload.get("asking") == "patient_age", messages
+
+    # A question in the middle of the form is answered, then the form asks again for the age.
+    payload, messages = conversation.ask("what is apheresis?")
+    assert payload["kind"] == "answer" and payload["topic"] == "apheresis", messages
+    assert "how old" in texts(messages).lower()
+
+    payload, _ = conversation.ask("she's 6")
+    assert payload["kind"] == "eligibility" and payload.get("asking") == "diagnosis"
+
+    # An urgent symptom in the middle of the form gets the emergency reply first, then the form resumes.
+    payload, messages = conversation.ask("wait she is shaking and has chills right now")
+    assert payload["kind"] == "emergency", messages
+    assert "diagnosis" in texts(messages).lower()
+
+    payload, _ = conversation.ask("B-cell ALL")
+    assert payload.get("asking") == "disease_status"
+    payload, messages = conversation.ask("it came back twice")
+    assert payload["kind"] == "eligibility" and payload["topic"] == "eligibility"
+    said = texts(messages)
+    assert "only your child's care team can decide" in said.lower()
+    assert payload["contact"]["phone"] in said
+    for verdict in ("qualifies", "does not qualify", "is eligible", "not eligible"):
+        assert verdict not in said.lower()
+    assert payload["in_line_with_label"] is True
+
+
+def test_eligibility_answers_outside_the_label_are_explained(conversation):
+    conversation.ask("is my son eligible for car t")
+    conversation.ask("nineteen")
+    conversation.ask("b cell all")
+    payload, messages = conversation.ask("first relapse")
+    assert payload["kind"] == "eligibility" and payload["in_line_with_label"] is False
+    assert "two or more times" in texts(messages)
+
+
+def test_the_form_can_be_left(conversation):
+    payload, _ = conversation.ask("who can get kymriah")
+    assert payload["kind"] == "eligibility"
+    payload, messages = conversation.ask("never mind")
+    assert payload["kind"] == "smalltalk"
+    payload, _ = conversation.ask("what is cd19")
+    assert payload["kind"] == "answer" and payload["topic"] == "cd19_targeting"
+
+
+def test_an_unreadable_form_answer_is_asked_again(conversation):
+    conversation.ask("does my kid qualify for kymriah")
+    payload, messages = conversation.ask("purple")
+    assert payload["kind"] == "eligibility" and payload.get("asking") == "patient_age"
+    assert "didn't catch" in texts(messages)
+
+
+def test_not_helpful_offers_a_person(conversation):
+    conversation.ask("how is kymriah given")
+    payload, messages = conversation.ask("/feedback_not_helpful")
+    assert payload["kind"] == "handoff" and payload["contact"]["email"] in texts(messages)
+
+
+def test_out_of_scope_says_what_it_can_do_and_offers_the_contact(conversation):
+    payload, messages = conversation.ask("what's a good recipe for lasagna")
+    assert payload["kind"] == "out_of_scope"
+    assert "CAR T" in texts(messages) and payload["contact"]["phone"]

@@ -1,0 +1,67 @@
+"""The answering order: urgent symptoms, then boundaries, then retrieval's band; unsure twice hands off."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.answering import respond
+from bot.live import LiveContent, Snapshot
+
+
+@pytest.fixture(scope="module")
+def snapshot() -> Snapshot:
+    return LiveContent().snapshot
+
+
+def unsure(snapshot: Snapshot) -> Snapshot:
+    """The same content with bands that make every match 'unsure'."""
+    index = snapshot.index
+    strict = object.__new__(type(index))
+    strict.__dict__.update(index.__dict__)
+    strict.settings = replace(index.settings, answer_min_score=1.1, clarify_min_score=0.0)
+    return Snapshot(snapshot.content, strict, snapshot.fingerprint, snapshot.warnings)
+
+
+def kinds(outcome) -> list[str]:
+    return [m.payload["kind"] for m in outcome.messages if m.payload]
+
+
+def test_urgent_symptom_beats_everything(snapshot):
+    outcome = respond(snapshot, "what is apheresis? my son has a fever of 103 right now")
+    assert outcome.kind == "emergency"
+    assert [m.response for m in outcome.messages] == ["utter_emergency"]
+
+
+def test_a_confident_answer_has_one_payload_with_source_and_review_date(snapshot):
+    outcome = respond(snapshot, "what is apheresis")
+    assert kinds(outcome) == ["answer"]
+    payload = next(m.payload for m in outcome.messages if m.payload)
+    assert payload["topic"] == "apheresis" and payload["reviewed"] and payload["sources"][0]["url"]
+
+
+def test_a_quick_reply_names_its_entry(snapshot):
+    outcome = respond(snapshot, '/ask_question{"faq_id": "kymriah-what-is"}', faq_id="kymriah-what-is")
+    assert outcome.faq_id == "kymriah-what-is"
+
+
+def test_unsure_twice_in_a_row_hands_off(snapshot):
+    shaky = unsure(snapshot)
+    first = respond(shaky, "tell me about the cells", unsure_count=0)
+    assert first.kind == "clarify" and first.unsure_count == 1
+    buttons = [b for m in first.messages for b in m.buttons]
+    assert 1 <= len(buttons) <= 3
+    second = respond(shaky, "the cells thing", unsure_count=first.unsure_count)
+    assert second.kind == "handoff" and kinds(second) == ["handoff"]
+    assert second.messages[-1].payload["contact"]["phone"]
+
+
+def test_personal_decision_is_not_answered(snapshot):
+    outcome = respond(snapshot, "car t or transplant for my son?")
+    assert outcome.kind == "handoff"
+    assert outcome.messages[0].response == "utter_medical_advice_boundary"
+
+
+def test_nothing_close_hands_off_to_the_contact(snapshot):
+    outcome = respond(snapshot, "zxq blorf quantum parking validation")
+    assert outcome.kind == "handoff"
