@@ -40,6 +40,7 @@ test: train         ## everything CI runs
 	@$(ACTIONS_PY) -m bot faq check
 	@$(MAKE) --no-print-directory validate
 	@scripts/test-stories.sh
+	@.venv/rasa/bin/python -m pytest -q -o addopts="-p no:cacheprovider" tests/rasa_unit
 	@$(ACTIONS_PY) -m pytest -q tests
 
 eval: train         ## run ../shared/eval/dev.yml and tests/eval through a freshly started assistant

@@ -1,6 +1,7 @@
 """Source documents cut into sentence passages: the second tier when no FAQ entry is close."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -47,6 +48,7 @@ def _blocks(document: SourceDocument):
         yield section, " ".join(paragraph)
 
 
+@functools.lru_cache(maxsize=32)
 def split_passages(document: SourceDocument, min_words: int = 6) -> list[Passage]:
     passages: list[Passage] = []
     pipeline = nlp()

@@ -89,21 +89,30 @@ class RetrievalIndex:
         self._phrasing_vectors = embedder.encode_corpus(phrasings)
         self._answer_vectors = embedder.encode_corpus([normalise(e.answer) for e in self.entries])
 
-        # Lexical side: one bag of lemmas per entry (phrasings weigh fully; answer words are a weaker hint).
-        self._phrasing_lemmas = lemma_batch(phrasings)
-        answer_lemmas = lemma_batch([e.answer for e in self.entries])
-        # Counts, not sets, so that one phrasing can be left out when checking that it belongs to its entry.
-        self._question_terms: list[Counter] = [Counter() for _ in self.entries]
-        for owner, terms in zip(owners, self._phrasing_lemmas):
-            self._question_terms[owner].update(set(terms))
-        self._answer_terms = [set(terms) for terms in answer_lemmas]
+        # Lexical side: the lemmas of each phrasing, matched one phrasing at a time like the dense side,
+        # so that a long alternate that happens to contain two query words does not outrank the entry
+        # whose question says exactly that. Answer words are a weaker hint.
+        self._phrasing_lemmas = [frozenset(t) for t in lemma_batch(phrasings)]
+        self._answer_terms = [frozenset(t) for t in lemma_batch([e.answer for e in self.entries])]
         document_frequency = Counter()
-        for q_terms, a_terms in zip(self._question_terms, self._answer_terms):
-            document_frequency.update(set(q_terms) | a_terms)
+        for i in range(len(self.entries)):
+            terms = set(self._answer_terms[i])
+            for row in np.flatnonzero(self._owners == i):
+                terms |= self._phrasing_lemmas[row]
+            document_frequency.update(terms)
         n = max(len(self.entries), 1)
         self._idf = {t: math.log(1 + n / df) for t, df in document_frequency.items()}
         # A word the content never uses is as informative as the rarest word there is.
         self._unknown_idf = math.log(1 + n) + 1.0
+        # Binary phrasing-by-term and answer-by-term matrices, so a query is scored with two products.
+        self._term_index = {t: j for j, t in enumerate(sorted(document_frequency))}
+        idf = np.zeros(len(self._term_index), dtype=np.float32)
+        for t, j in self._term_index.items():
+            idf[j] = self._idf[t]
+        self._idf_vector = idf
+        self._phrasing_terms = self._binary(self._phrasing_lemmas)
+        self._answer_term_matrix = self._binary(self._answer_terms)
+        self._phrasing_weight = self._phrasing_terms @ idf
         vocabulary = set(document_frequency)
         for text in phrasings:
             vocabulary.update(w.lower() for w in text.split() if w.isalpha())
@@ -130,24 +139,38 @@ class RetrievalIndex:
         lemmas = [l for l in lemmas if l not in STOP_LEMMAS]
         return _Query(corrected, lemmas, self._embedder.encode_query(corrected or text))
 
+    def _weight(self, term: str) -> float:
+        return self._idf.get(term, self._unknown_idf)
+
+    def _binary(self, term_sets) -> np.ndarray:
+        matrix = np.zeros((len(term_sets), len(self._term_index)), dtype=np.float32)
+        for row, terms in enumerate(term_sets):
+            for t in terms:
+                matrix[row, self._term_index[t]] = 1.0
+        return matrix
+
     def _lexical_scores(self, lemmas: list[str], exclude_row: int | None = None) -> np.ndarray:
+        """Per entry: the best IDF-weighted F1 between the query's lemmas and one of its phrasings,
+        or half the query's coverage by the answer's words if that is higher."""
         scores = np.zeros(len(self.entries), dtype=np.float32)
-        if not lemmas:
+        query = set(lemmas)
+        if not query or not len(self._term_index):
             return scores
-        weights = [self._idf.get(t, self._unknown_idf) for t in lemmas]
-        total = sum(weights)
-        left_out_owner = int(self._owners[exclude_row]) if exclude_row is not None else -1
-        left_out = set(self._phrasing_lemmas[exclude_row]) if exclude_row is not None else set()
-        for i, (q_terms, a_terms) in enumerate(zip(self._question_terms, self._answer_terms)):
-            hit = 0.0
-            for term, weight in zip(lemmas, weights):
-                count = q_terms.get(term, 0) - (1 if i == left_out_owner and term in left_out else 0)
-                if count > 0:
-                    hit += weight
-                elif term in a_terms:
-                    hit += 0.5 * weight
-            scores[i] = hit / total
-        return scores
+        query_weight = sum(self._weight(t) for t in query)
+        weights = np.zeros(len(self._term_index), dtype=np.float32)
+        for t in query:
+            j = self._term_index.get(t)
+            if j is not None:
+                weights[j] = self._idf_vector[j]
+        shared = self._phrasing_terms @ weights
+        recall = shared / query_weight
+        precision = np.divide(shared, self._phrasing_weight, out=np.zeros_like(shared), where=self._phrasing_weight > 0)
+        f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(shared), where=shared > 0)
+        if exclude_row is not None:
+            f1[exclude_row] = 0.0
+        np.maximum.at(scores, self._owners, f1)
+        coverage = 0.5 * (self._answer_term_matrix @ weights) / query_weight
+        return np.maximum(scores, coverage)
 
     def _dense_scores(self, vector: np.ndarray, exclude_row: int | None = None) -> np.ndarray:
         phrasing_sims = self._phrasing_vectors @ vector
@@ -182,7 +205,7 @@ class RetrievalIndex:
         """Hybrid scores of one stored phrasing as a query, with that phrasing removed from the index."""
         vector = self._phrasing_vectors[row]
         dense = self._dense_scores(vector, exclude_row=row)
-        lexical = self._lexical_scores(self._phrasing_lemmas[row], exclude_row=row)
+        lexical = self._lexical_scores(list(self._phrasing_lemmas[row]), exclude_row=row)
         return self.settings.dense_weight * dense + self.settings.lexical_weight * lexical
 
     def decide(self, text: str, mode: str = "hybrid", settings: RetrievalSettings | None = None) -> Decision:

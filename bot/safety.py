@@ -163,7 +163,7 @@ SEIZURE_WORDS = [
     "seizure", "seizures", "siezure", "siezures", "seazure", "seisure", "sezure", "seizur",
     "seizer", "seziure", "seiure", "seizuers", "seizue", "sizure", "convulsion", "convulsions",
 ]
-SEIZING_WORDS = ["seizing", "seizin", "siezing", "seized", "convulsing", "convulsed", "convulses", "convulse", "jerking", "spasming", "fitting"]
+SEIZING_WORDS = ["seizing", "seizin", "siezing", "seized", "convulsing", "convulsed", "convulses", "convulse", "jerking", "spasming"]
 BREATHE_WORDS = ["breathe", "breath", "breth", "brethe", "breeth", "breathing", "breathin", "breating", "breathng", "brething", "breathes"]
 HEART_WORDS = ["heart", "heartbeat", "heartbeats", "heartrate", "pulse", "heart's"]
 FAST_WORDS = ["racing", "race", "races", "raced", "pounding", "fast", "rapid", "rapidly", "quick", "quickly", "fluttering", "skipping"]
@@ -332,8 +332,6 @@ def _urgent_patterns() -> Dict[str, Tuple[_Rule, List[List[Dict[str, Any]]]]]:
         [{"LOWER": "out"}, {"LOWER": "of"}, {"LOWER": "it"}],
         [{"LEMMA": "act"}, OPT_ADV, {"LOWER": {"IN": ["weird", "strange", "odd", "funny", "bizarre", "off", "different", "crazy", "confused", "drunk"]}}],
         [{"LOWER": {"IN": ["not", "n't", "nt", "n’t"]}}, {"LEMMA": {"IN": ["act", "be", "seem"]}, "OP": "?"}, {"LOWER": {"IN": ["like"]}, "OP": "?"}, {"LOWER": {"IN": ["himself", "herself", "themself", "themselves", "myself"]}}],
-        # The negation must be inside the match, so "it doesn't make sense" (no person)
-        # is left to the person check and "she isn't making sense" starts at "is".
         # "she isn't making sense" / "doesn't know where she is" / "doesn't recognize me";
         # with "I" or "it" as subject these are everyday talk ("I don't know what to do",
         # "it doesn't make sense"), so the subject must be the patient.
@@ -353,7 +351,7 @@ def _urgent_patterns() -> Dict[str, Tuple[_Rule, List[List[Dict[str, Any]]]]]:
     P["agitation_noun"] = (R("agitation", "topic"), [[{"LOWER": "agitation"}]])
 
     # --- speaking / understanding / writing -----------------------------------
-    speak = ["speaking", "talking", "speach", "speech", "swallowing"]
+    speak = ["speaking", "talking", "speach", "speech"]
     P["speaking"] = (R("trouble speaking", "state"), [
         [{"LOWER": {"IN": ["trouble", "difficulty", "difficulties", "problem", "problems", "struggling", "struggles", "issues"]}}, {"LOWER": "with", "OP": "?"}, _any(speak)],
         [{"LOWER": {"IN": ["hard", "tough", "difficult"]}}, {"LOWER": "time"}, _any(speak)],
@@ -395,7 +393,7 @@ def _urgent_patterns() -> Dict[str, Tuple[_Rule, List[List[Dict[str, Any]]]]]:
     ])
     P["fainting"] = (R("fainting", "state"), [
         [{"LEMMA": {"IN": ["pass", "black"]}}, {"LOWER": "out"}],
-        [{"LOWER": {"IN": ["fainted", "fainting", "faints", "fainte", "fainted.", "collapsed", "collapsing", "unconscious", "syncope"]}}],
+        [{"LOWER": {"IN": ["fainted", "fainting", "faints", "fainte", "collapsed", "collapsing", "unconscious", "syncope"]}}],
         [{"LEMMA": "feel"}, OPT_ADV, {"LOWER": "faint"}],
         [{"LEMMA": "lose"}, {"LOWER": "consciousness"}],
         [{"LOWER": {"IN": ["passed", "passing", "passes", "pass"]}, "TAG": {"NOT_IN": ["IN"]}}, {"LOWER": "out"}],
@@ -493,11 +491,11 @@ def _urgent_patterns() -> Dict[str, Tuple[_Rule, List[List[Dict[str, Any]]]]]:
     ])
 
     # --- low blood pressure -------------------------------------------------------
-    bp = [[{"LOWER": "blood"}, {"LOWER": "pressure"}], [{"LOWER": {"IN": ["bp", "b/p", "bps", "pressure"]}}]]
+    bp = [[{"LOWER": "blood"}, {"LOWER": "pressure"}], [{"LOWER": {"IN": ["bp", "b/p"]}}]]
     P["low_bp"] = (R("low blood pressure", "state"), [
         *[b + [GAP(4), {"LOWER": {"IN": ["low", "dropping", "dropped", "drops", "crashing", "crashed", "tanking", "tanked", "falling", "plummeting", "lower", "70s", "60s", "80s"]}}] for b in bp],
         *[b + [GAP(4), {"LOWER": {"REGEX": BP_LOW}}] for b in bp],
-        *[[{"LOWER": {"IN": ["low", "dropping", "very", "really"]}, "OP": "+"}] + b for b in bp],
+        *[[{"LOWER": {"IN": ["low", "dropping", "falling"]}}] + b for b in bp],
         [{"LOWER": {"IN": ["hypotension", "hypotensive"]}}],
     ])
 
@@ -564,16 +562,16 @@ MED_TERMS = [
     "dosage", "blinatumomab", "blincyto", "inotuzumab", "besponsa", "immunotherapy", "appointment",
     "appointments", "infusion", "apheresis", "keppra", "levetiracetam", "bactrim", "acyclovir",
     "fluconazole", "prophylaxis", "maintenance", "supplements", "vitamins", "chemo's", "drug", "drugs",
-    "procedure", "surgery", "option", "options", "clinic", "visit", "checkup", "check-up", "labs",
+    "procedure", "surgery", "option", "options",
 ]
 # Verbs that make "should I ..." a decision about treatment. The object must still be a
 # treatment term, so "what should I take to the hospital" stays education.
 DECISION_VERBS = [
     "stop", "skip", "quit", "double", "halve", "give", "take", "start", "switch", "increase",
     "decrease", "lower", "reduce", "refuse", "delay", "postpone", "cancel", "miss", "continue",
-    "keep", "choose", "pick", "go", "get", "do", "try", "undergo", "have", "use", "wait", "opt",
+    "keep", "choose", "pick", "get", "do", "try", "undergo", "have", "use", "wait", "opt",
     "pursue", "accept", "decline", "enroll", "sign", "change", "hold", "restart", "resume", "drop",
-    "stay", "remain", "come",
+    "stay", "remain",
 ]
 # "can my 19 yo get this" is eligibility; only these verbs make "can I/he ..." a decision.
 STRONG_DECISION_VERBS = [
@@ -587,7 +585,6 @@ SAFE_WORDS = [
 ]
 RIGHT_WORDS = ["right", "best", "better", "good", "worth", "appropriate", "suitable", "wise", "ideal", "worse"]
 TEMPORAL_PREPS = {"after", "before", "during", "since", "following", "until", "till", "post", "pre", "throughout", "around"}
-DECISION_SUBJECTS = sorted({"i", "we", "he", "she", "they", "my", "our", "his", "her", "me", "us", "him"} | PERSON_NOUNS)
 
 
 def _decision_patterns() -> Dict[str, List[List[Dict[str, Any]]]]:
@@ -605,6 +602,11 @@ def _decision_patterns() -> Dict[str, List[List[Dict[str, Any]]]]:
     P: Dict[str, List[List[Dict[str, Any]]]] = {}
     # "should I stop ...", "should my daughter get ...", "what dose should he take"
     P["should_subj_verb"] = [[{"LOWER": {"IN": ["should", "shud", "shld", "shoud"]}}] + s + [adv, dverb] for s in subj]
+    # "go"/"come" alone are travel ("when should we come to the clinic"); these are choices
+    P["should_subj_verb"] += [
+        [{"LOWER": {"IN": ["should", "shud", "shld", "shoud"]}}] + s + [adv, {"LEMMA": {"IN": ["go", "come"]}}, {"LOWER": {"IN": ["ahead", "off", "with", "through", "back"]}}]
+        for s in subj
+    ]
     # "do you think my son should do the transplant", "I think we should stop her meds"
     P["subj_should_verb"] = [s + [adv, {"LOWER": {"IN": ["should", "shud", "shoud"]}}, adv, dverb] for s in subj]
     # "can I stop her steroids", "can my daughter stop taking her meds"
@@ -661,7 +663,7 @@ def _decision_patterns() -> Dict[str, List[List[Dict[str, Any]]]]:
 # ---------------------------------------------------------------------------------
 
 class SafetyChecker:
-    """Holds the spaCy pipeline and the compiled rules; cheap to call, thread-safe."""
+    """Holds the spaCy pipeline and the compiled rules. Load once, call per message."""
 
     def __init__(self, nlp: Optional["spacy.language.Language"] = None) -> None:
         if nlp is None:

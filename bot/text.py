@@ -59,15 +59,20 @@ def lemmas(text: str) -> list[str]:
     return out
 
 
+_lemma_cache: dict[str, list[str]] = {}
+
+
 def lemma_batch(texts: Iterable[str]) -> list[list[str]]:
-    return [
-        [
+    """Lemmas of many texts; remembered, because a content reload re-reads mostly unchanged text."""
+    texts = list(texts)
+    missing = [t for t in dict.fromkeys(texts) if t not in _lemma_cache]
+    for text, doc in zip(missing, nlp().pipe(normalise(t) for t in missing)):
+        _lemma_cache[text] = [
             t.lemma_.lower().strip()
             for t in doc
             if not (t.is_punct or t.is_space) and t.lemma_.lower().strip() not in STOP_LEMMAS and t.lemma_.strip()
         ]
-        for doc in nlp().pipe(normalise(t) for t in texts)
-    ]
+    return [_lemma_cache[t] for t in texts]
 
 
 @functools.lru_cache(maxsize=1)

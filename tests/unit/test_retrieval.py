@@ -41,9 +41,14 @@ def test_families_questions_find_their_topic(index, question, topic):
     assert candidates[0].entry.topic == topic, [(c.entry.id, round(c.score, 2)) for c in candidates[:3]]
 
 
-def test_typo_fixing_reaches_the_medical_word(index):
-    query = index._prepare("apharesis")
-    assert "apheresis" in query.text.lower()
+@pytest.mark.parametrize("typed, meant", [("apheresys", "apheresis"), ("cytokin", "cytokine")])
+def test_typo_fixing_reaches_the_medical_word(index, typed, meant):
+    query = index._prepare(f"what is {typed}")
+    assert meant in query.text.lower() and meant in query.lemmas
+
+
+def test_real_words_are_not_corrected_into_content_words(index):
+    assert "whether" not in index._prepare("what's the weather").text
 
 
 @pytest.mark.parametrize("question", [

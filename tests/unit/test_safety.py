@@ -91,6 +91,76 @@ def test_education_false_positives_bounded(checker: SafetyChecker) -> None:
     )
 
 
+# Found while reviewing the rules, after the data sets above were written and the rules
+# first tuned; kept apart from those sets so the bar above stays an honest measure.
+REGRESSION_URGENT = [
+    "I'm worried, she has a fever",
+    "she has a little fever",
+    "my 3 years old has a fever",
+    "she got a fever and is not doing well",
+    "is having a seizure",
+    "about an hour ago she started shaking",
+    "she is about to pass out",
+    "for the past week she's had fevers",
+    "could she be having a seizure?",
+    "question: my son has a fever",
+    "fever of 38.3 after kymriah, what do we do?",
+    "my daughter just threw up for the 5th time",
+    "my daughter's nose has been bleeding for 30 minutes",
+    "can you help my son is having a seizure",
+    "i'm not sure if this is a seizure but his arms are jerking",
+    "her fever won't go away",
+    "he can't stop shaking",
+    "my son's heart rate is 170 and he's sweating",
+]
+REGRESSION_NOT_URGENT = [
+    "I don't know what to do, what is apheresis",
+    "my son has an aggressive form of ALL, can he get car t",
+    "they throw a lot of info at you, where do I start",
+    "his blood counts are low and the nausea won't stop",
+    "it's so hot in the waiting room and my son is bored",
+    "I have trouble understanding the consent form",
+    "I got car t 40 days ago, when is my next visit",
+    "it doesn't make sense to me why my son needs chemo again",
+    "I can't wake up early enough for the 7am appointment",
+    "the clinic won't respond to my calls",
+    "my eyes keep closing, it has been a long day at the hospital",
+    "I'm confused about the schedule",
+    "I'm shaking just thinking about the infusion",
+    "she can't speak english, do you have a translator",
+    "can a 40 year old get a fever from car t?",
+    "we were told to watch for confusion and seizures",
+    "my son takes anti-seizure meds, is that a problem",
+    "she loves shaking her maracas lol",
+]
+REGRESSION_DECISION = ["should he stay on the bactrim", "should we go ahead with the car t", "can i give my daughter motrin"]
+REGRESSION_EDUCATION = [
+    "how long should my son stay near the hospital after the infusion",
+    "why does my child need chemo before car t",
+    "when should we come to the clinic tomorrow",
+]
+
+
+@pytest.mark.parametrize("message", REGRESSION_URGENT)
+def test_regression_urgent(checker: SafetyChecker, message: str) -> None:
+    assert checker.urgent_symptom(message), message
+
+
+@pytest.mark.parametrize("message", REGRESSION_NOT_URGENT)
+def test_regression_not_urgent(checker: SafetyChecker, message: str) -> None:
+    assert checker.urgent_symptom(message) is None, message
+
+
+@pytest.mark.parametrize("message", REGRESSION_DECISION)
+def test_regression_decision(checker: SafetyChecker, message: str) -> None:
+    assert checker.personal_medical_decision(message), message
+
+
+@pytest.mark.parametrize("message", REGRESSION_EDUCATION)
+def test_regression_education(checker: SafetyChecker, message: str) -> None:
+    assert not checker.personal_medical_decision(message), message
+
+
 @pytest.mark.parametrize(
     "message,label",
     [
