@@ -4,7 +4,7 @@
 
 Grid search (bot/evaluation.py `calibrate`): answer_min_score, answer_min_margin, clarify_min_score,
 passage_min_score, and dense_weight (lexical_weight = 1 - dense_weight) and answer_weight. Objective on the
-calibration set's in-scope cases: (right answers + 0.3 x clarifying questions) / cases, subject to at most 3%
+calibration set's in-scope cases: (right answers + 0.5 x clarifying questions) / cases, subject to at most 3%
 of its out-of-scope cases answered confidently; ties go to fewer wrong answers, then fewer out-of-scope
 answers, then to the middle of the plateau of equally good values. The held-out set is only measured.
 Prints a block for config.yml's `assistant.retrieval`; it writes nothing.

@@ -4,7 +4,8 @@
 
 Starts the real action server and Rasa server (no gateway) on free ports with models/current.tar.gz,
 warms them up, then sends N messages one after another (the evaluation texts cycled, each the first
-message of a new conversation) and times each request until the whole reply has arrived. Memory is
+message of a new conversation) and times each request until the whole reply has arrived. For where the
+time goes it then times the same texts through Rasa's NLU alone (`POST /model/parse`). Memory is
 VmRSS (now) and VmHWM (peak) from /proc/<pid>/status of each server's process group.
 
 Baseline on this machine: a vanilla `rasa init` bot answered at about 45 ms median, 93 ms p95, with a
@@ -22,6 +23,15 @@ from pathlib import Path
 
 from bot import evaluation as ev
 from bot.stack import MODEL, Stack, free_port
+
+
+def post_json(url: str, body: dict) -> object:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
 
 BASELINE = {"median_ms": 45.0, "p95_ms": 93.0, "rss_gb": 1.1}
 
@@ -82,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
             ev.ask_fresh(stack.rasa_url, text)
         gots = [ev.ask_fresh(stack.rasa_url, text) for text in islice(cycle(texts), args.n)]
         failed = [g for g in gots if g.kind in ("error", "no-payload", "several-payloads")]
+        # The NLU part alone (Rasa's HTTP API, no dialogue, no action server, no tracker): where the time goes.
+        parse_ms = []
+        for text in islice(cycle(texts), args.n):
+            t0 = time.perf_counter()
+            post_json(f"{stack.rasa_url}/model/parse", {"text": text})
+            parse_ms.append((time.perf_counter() - t0) * 1000)
         timings = [g.ms for g in gots if g.kind != "error"]
         mem = {name: memory(process.pid) for name, process in stack.processes.items()}
     except (RuntimeError, TimeoutError) as exc:
@@ -99,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|")
     print(f"| this assistant, REST turn | {ev.median(timings):.0f} | {ev.percentile(timings, 95):.0f} | "
           f"{ev.percentile(timings, 99):.0f} | {max(timings):.0f} |")
+    print(f"| of which NLU alone (`POST /model/parse`, same texts) | {ev.median(parse_ms):.0f} | "
+          f"{ev.percentile(parse_ms, 95):.0f} | {ev.percentile(parse_ms, 99):.0f} | {max(parse_ms):.0f} |")
     print(f"| baseline: vanilla `rasa init` bot | {BASELINE['median_ms']:.0f} | {BASELINE['p95_ms']:.0f} | | |")
     print()
     print("| process | RSS now MB | peak RSS (VmHWM) MB | processes in group |")

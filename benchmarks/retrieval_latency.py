@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"index: {len(index.entries)} FAQ entries, {len(index.passages)} source passages; built in {build_s:.1f} s "
           "(embedding cache warm or cold as found)")
-    print(f"questions: {args.n} ({len(texts)} distinct evaluation texts cycled), mode {args.mode}, torch threads 1")
+    print(f"questions: {args.n} ({len(set(texts))} distinct evaluation texts cycled), mode {args.mode}, torch threads 1")
     print(f"bands: " + ", ".join(f"{k} {v}" for k, v in sorted(bands.items())))
     print()
     print("| decisions | median ms | p95 ms | p99 ms | max ms | mean ms |")

@@ -50,7 +50,7 @@ RASA_BIN = ROOT / ".venv" / "rasa" / "bin" / "rasa"
 # Calibration objective: a correct answer is worth 1, a clarifying question (options instead of a guess)
 # CLARIFY_BONUS, a wrong answer or a hand-off 0; at most MAX_OOS_ANSWERED of out-of-scope cases may be
 # answered confidently.
-CLARIFY_BONUS = 0.3
+CLARIFY_BONUS = 0.5
 MAX_OOS_ANSWERED = 0.03
 
 
@@ -204,7 +204,7 @@ def command_line(module: str, argv: Sequence[str] | None = None) -> str:
     except ValueError:
         python_text = str(python)
     args = list(sys.argv[1:] if argv is None else argv)
-    return f"PYTHONPATH=. {python_text} -m {module} " + " ".join(shlex.quote(a) for a in args)
+    return " ".join([f"PYTHONPATH=. {python_text} -m {module}", *(shlex.quote(a) for a in args)])
 
 
 def print_footer(command: str) -> None:
