@@ -43,10 +43,11 @@ def test_an_origin_that_is_not_allowed_is_refused(stack):
 
 def test_personal_data_is_redacted_before_rasa_sees_it(stack):
     phone, email = "617-555-0199", "jane.doe@example.com"
-    status, reply = gateway_post(stack, {"text": f"my son John is 19, call me at {phone} or {email}, can he get car t"})
-    assert status == 200
     # The rest of the question still works: a 19-year-old's eligibility question starts the form.
-    assert custom(reply)["kind"] == "eligibility"
+    status, reply = gateway_post(stack, {"text": "my son John is 19, can he get car t"})
+    assert status == 200 and custom(reply)["kind"] == "eligibility"
+    status, reply = gateway_post(stack, {"text": f"what is apheresis? you can reach me at {phone} or {email}"})
+    assert status == 200
     db = sqlite3.connect(stack.env_overrides["TRACKER_DB"])
     stored = " ".join(row[0] for row in db.execute("select data from events"))
     db.close()

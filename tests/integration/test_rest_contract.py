@@ -14,7 +14,7 @@ TOPIC_QUESTIONS = {
     "apheresis": "what is apheresis",
     "manufacturing": "how long does it take to make the car t cells",
     "lymphodepletion": "why does my child need chemo before the car t infusion",
-    "infusion": "how are the car t cells put back into my child",
+    "infusion": "how is the infusion of the new cells done",
     "kymriah": "what is kymriah",
     "side_effects": "what is cytokine release syndrome",
     "after_treatment": "how long do we need to stay near the hospital after the infusion",
