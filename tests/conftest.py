@@ -76,3 +76,9 @@ def conversation(stack, request):
     import uuid
 
     return RestClient(stack.rasa_url, f"test-{request.node.name[:40]}-{uuid.uuid4().hex[:8]}")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API leaves an event loop behind that would clash with
+    the asyncio-based gateway tests if they ran after it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
