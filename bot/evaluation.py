@@ -760,6 +760,9 @@ def ensure_peer_model(workdir: Path) -> tuple[Path, dict[str, str], bool]:
     if result.returncode != 0 or not model.exists():
         raise RuntimeError(f"training the peer failed (exit {result.returncode}); see {log_file}")
     print(f"trained in {time.monotonic() - started:.0f} s", flush=True)
+    for stale in PEER_DIR.iterdir():  # models of earlier content are never used again
+        if stale.is_file() and digest not in stale.name and stale.name.endswith((".tar.gz", ".log")):
+            stale.unlink()
     return model, topics, True
 
 
