@@ -331,10 +331,7 @@ def build_index():
 
 
 def with_settings(index, settings):
-    """A view of the index that ranks and decides with other settings (shares the encoded content).
-
-    `RetrievalIndex.rank` weighs with `self.settings`, not with `decide(settings=...)`, so weights must
-    be changed on the index itself."""
+    """A view of the index whose default settings are `settings` (shares the encoded content)."""
     view = copy.copy(index)
     view.settings = settings
     return view

@@ -172,28 +172,32 @@ class RetrievalIndex:
         coverage = 0.5 * (self._answer_term_matrix @ weights) / query_weight
         return np.maximum(scores, coverage)
 
-    def _dense_scores(self, vector: np.ndarray, exclude_row: int | None = None) -> np.ndarray:
+    def _dense_scores(self, vector: np.ndarray, answer_weight: float, exclude_row: int | None = None) -> np.ndarray:
         phrasing_sims = self._phrasing_vectors @ vector
         if exclude_row is not None:
             phrasing_sims[exclude_row] = -1.0
         best = np.full(len(self.entries), -1.0, dtype=np.float32)
         np.maximum.at(best, self._owners, phrasing_sims)
         answer_sims = self._answer_vectors @ vector
-        w = self.settings.answer_weight
-        return (1 - w) * best + w * answer_sims
+        return (1 - answer_weight) * best + answer_weight * answer_sims
 
-    def rank(self, text: str, k: int = 5, mode: str = "hybrid") -> tuple[list[Candidate], _Query]:
+    @staticmethod
+    def _fuse(dense: np.ndarray, lexical: np.ndarray, s: RetrievalSettings, mode: str = "hybrid") -> np.ndarray:
+        if mode == "dense":
+            return dense
+        if mode == "lexical":
+            return lexical
+        return s.dense_weight * dense + s.lexical_weight * lexical
+
+    def rank(self, text: str, k: int = 5, mode: str = "hybrid",
+             settings: RetrievalSettings | None = None) -> tuple[list[Candidate], _Query]:
+        s = settings or self.settings
         query = self._prepare(text)
         if not self.entries:
             return [], query
-        dense = self._dense_scores(query.vector)
+        dense = self._dense_scores(query.vector, s.answer_weight)
         lexical = self._lexical_scores(query.lemmas)
-        if mode == "dense":
-            scores = dense
-        elif mode == "lexical":
-            scores = lexical
-        else:
-            scores = self.settings.dense_weight * dense + self.settings.lexical_weight * lexical
+        scores = self._fuse(dense, lexical, s, mode)
         order = np.argsort(-scores)[:k]
         candidates = [Candidate(self.entries[i], float(scores[i]), float(dense[i]), float(lexical[i])) for i in order]
         return candidates, query
@@ -204,13 +208,13 @@ class RetrievalIndex:
     def leave_one_out_scores(self, row: int) -> np.ndarray:
         """Hybrid scores of one stored phrasing as a query, with that phrasing removed from the index."""
         vector = self._phrasing_vectors[row]
-        dense = self._dense_scores(vector, exclude_row=row)
+        dense = self._dense_scores(vector, self.settings.answer_weight, exclude_row=row)
         lexical = self._lexical_scores(list(self._phrasing_lemmas[row]), exclude_row=row)
-        return self.settings.dense_weight * dense + self.settings.lexical_weight * lexical
+        return self._fuse(dense, lexical, self.settings)
 
     def decide(self, text: str, mode: str = "hybrid", settings: RetrievalSettings | None = None) -> Decision:
         s = settings or self.settings
-        candidates, query = self.rank(text, k=max(5, s.clarify_options), mode=mode)
+        candidates, query = self.rank(text, k=max(5, s.clarify_options), mode=mode, settings=s)
         if not candidates:
             return Decision(HANDOFF, [], 0.0, query=query.text)
         top = candidates[0]

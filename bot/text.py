@@ -47,18 +47,6 @@ def nlp():
     return pipeline
 
 
-def lemmas(text: str) -> list[str]:
-    doc = nlp()(normalise(text))
-    out = []
-    for token in doc:
-        if token.is_punct or token.is_space:
-            continue
-        lemma = token.lemma_.lower().strip()
-        if lemma and lemma not in STOP_LEMMAS:
-            out.append(lemma)
-    return out
-
-
 _lemma_cache: dict[str, list[str]] = {}
 
 

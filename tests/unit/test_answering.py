@@ -16,9 +16,10 @@ def snapshot() -> Snapshot:
 
 def unsure(snapshot: Snapshot) -> Snapshot:
     """The same content with bands that make every match 'unsure'."""
+    import copy
+
     index = snapshot.index
-    strict = object.__new__(type(index))
-    strict.__dict__.update(index.__dict__)
+    strict = copy.copy(index)
     strict.settings = replace(index.settings, answer_min_score=1.1, clarify_min_score=0.0)
     return Snapshot(snapshot.content, strict, snapshot.fingerprint, snapshot.warnings)
 

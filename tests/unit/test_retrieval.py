@@ -106,3 +106,12 @@ def test_a_valid_edit_is_picked_up_and_a_broken_one_refused(tmp_path, live):
     assert "NEWTEXT" in mine.snapshot.index.by_id["apheresis-what-is"].answer  # previous content still serving
     assert any("apheresis.yml" in str(p.file) and "nonsense" in p.message for p in mine.last_problems)
     assert not mine.reload_if_changed()  # the same broken save is not re-reported every poll
+
+
+def test_settings_given_to_decide_set_the_weights_too(index):
+    from dataclasses import replace
+
+    lexical_only = replace(index.settings, dense_weight=0.0, lexical_weight=1.0)
+    decided = index.decide("what is apheresis", settings=lexical_only)
+    ranked, _ = index.rank("what is apheresis", mode="lexical")
+    assert decided.top.score == pytest.approx(ranked[0].score)
