@@ -49,6 +49,9 @@ def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | 
         return Outcome(replies.passage_answer(decision, index.passage_topic(decision.passage)), "answer")
     if decision.band == CLARIFY and unsure_count + 1 < MAX_UNSURE_IN_A_ROW:
         return Outcome(replies.clarify(decision, settings.clarify_options), "clarify", unsure_count=unsure_count + 1)
+    if decision.off_topic:
+        return Outcome(replies.handoff("utter_out_of_scope", content.contact, contact_sources, kind="out_of_scope",
+                                       score=top.score if top else None), "out_of_scope")
     reason = "utter_handoff_unsure" if decision.band == CLARIFY else "utter_handoff_no_answer"
     return Outcome(replies.handoff(reason, content.contact, contact_sources,
                                    score=top.score if top else None), "handoff")

@@ -343,7 +343,8 @@ def decide_to_got(index, decision) -> Got:
         return Got("answer", top.entry.topic, top.entry.id, top.score)
     if decision.band == "answer" and decision.passage is not None:
         return Got("answer", index.passage_topic(decision.passage), None, decision.passage_score, note="passage")
-    return Got(decision.band, top.entry.topic if top else None, top.entry.id if top else None,
+    kind = "out_of_scope" if decision.off_topic else decision.band
+    return Got(kind, top.entry.topic if top else None, top.entry.id if top else None,
                top.score if top else None)
 
 

@@ -24,22 +24,26 @@ ANSWER, CLARIFY, HANDOFF = "answer", "clarify", "handoff"
 
 @dataclass(frozen=True)
 class RetrievalSettings:
-    """Weights and bands; values come from config.yml's `assistant.retrieval` (see bot/assistant_config.py)."""
+    """Weights and bands. They have no defaults here on purpose: the values are calibrated on data and
+    live in config.yml's `assistant.retrieval` (benchmarks/calibrate.py prints a new block)."""
 
-    dense_weight: float = 0.7
-    lexical_weight: float = 0.3
-    answer_weight: float = 0.15
-    answer_min_score: float = 0.55
-    answer_min_margin: float = 0.04
-    clarify_min_score: float = 0.35
-    passage_min_score: float = 0.6
-    max_follow_ups: int = 3
-    clarify_options: int = 3
+    dense_weight: float
+    lexical_weight: float
+    answer_weight: float
+    answer_min_score: float
+    answer_min_margin: float
+    clarify_min_score: float
+    passage_min_score: float
+    max_follow_ups: int
+    clarify_options: int
 
     @classmethod
     def from_mapping(cls, values: dict) -> "RetrievalSettings":
-        known = {k: v for k, v in (values or {}).items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        values = values or {}
+        missing = [k for k in cls.__dataclass_fields__ if k not in values]
+        if missing:
+            raise ValueError("config.yml assistant.retrieval is missing " + ", ".join(missing))
+        return cls(**{k: values[k] for k in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ class Decision:
     passage: Passage | None = None
     passage_score: float | None = None
     query: str = ""
+    # Nothing close, and most of the question's words never occur in the content (weather, taxes): the
+    # reply is "that is outside what I can help with" rather than "I have no answer, ask a person".
+    off_topic: bool = False
 
     @property
     def top(self) -> Candidate | None:
@@ -228,7 +235,17 @@ class RetrievalIndex:
             return Decision(CLARIFY, candidates, margin, passage, passage_score, query=query.text)
         if passage is not None and passage_score >= s.passage_min_score and mode == "hybrid":
             return Decision(ANSWER, candidates, margin, passage, passage_score, query=query.text)
-        return Decision(HANDOFF, candidates, margin, passage, passage_score, query=query.text)
+        return Decision(HANDOFF, candidates, margin, passage, passage_score, query=query.text,
+                        off_topic=self._mostly_unknown(query.lemmas))
+
+    def _mostly_unknown(self, lemmas: list[str]) -> bool:
+        """More than half of the question's content words are words the FAQ never uses. Counted, not
+        IDF-weighted: "how much does kymriah cost" shares only one common word with the content, and
+        it is still a question for the program (a hand-off), not an off-topic one."""
+        if not lemmas:
+            return False
+        unknown = sum(1 for lemma in set(lemmas) if lemma not in self._idf)
+        return unknown > len(set(lemmas)) / 2
 
     def _best_passage(self, vector: np.ndarray) -> tuple[Passage | None, float]:
         if not self.passages:

@@ -63,6 +63,26 @@ def test_personal_decision_is_not_answered(snapshot):
     assert outcome.messages[0].response == "utter_medical_advice_boundary"
 
 
-def test_nothing_close_hands_off_to_the_contact(snapshot):
-    outcome = respond(snapshot, "zxq blorf quantum parking validation")
-    assert outcome.kind == "handoff"
+def nothing_close(snapshot: Snapshot) -> Snapshot:
+    """The same content with bands no question reaches: every question is 'nothing close'."""
+    import copy
+
+    index = copy.copy(snapshot.index)
+    index.settings = replace(index.settings, answer_min_score=1.1, clarify_min_score=1.1, passage_min_score=1.1)
+    return Snapshot(snapshot.content, index, snapshot.fingerprint, snapshot.warnings)
+
+
+def test_nothing_close_on_the_programs_subject_hands_off_to_the_contact(snapshot):
+    # Cost is a real question for the program that the sources do not answer: a person must.
+    outcome = respond(nothing_close(snapshot), "how much does kymriah cost")
+    assert outcome.kind == "handoff" and kinds(outcome) == ["handoff"]
+    assert outcome.messages[0].response == "utter_handoff_no_answer"
+    assert outcome.messages[-1].payload["contact"]["phone"]
+
+
+def test_nothing_close_and_off_topic_is_out_of_scope_with_the_contact(snapshot):
+    for text in ("what's the capital of australia", "zxq blorf quantum parking validation"):
+        outcome = respond(snapshot, text)
+        assert outcome.kind == "out_of_scope" and kinds(outcome) == ["out_of_scope"], text
+        assert outcome.messages[0].response == "utter_out_of_scope"
+        assert outcome.messages[-1].payload["contact"]["email"]

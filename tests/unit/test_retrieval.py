@@ -115,3 +115,14 @@ def test_settings_given_to_decide_set_the_weights_too(index):
     decided = index.decide("what is apheresis", settings=lexical_only)
     ranked, _ = index.rank("what is apheresis", mode="lexical")
     assert decided.top.score == pytest.approx(ranked[0].score)
+
+
+def test_thresholds_come_only_from_config():
+    from bot.retrieval import RetrievalSettings
+    from bot.settings import assistant_config
+
+    configured = assistant_config()["retrieval"]
+    assert RetrievalSettings.from_mapping(configured).answer_min_score == configured["answer_min_score"]
+    partial = {k: v for k, v in configured.items() if k != "clarify_min_score"}
+    with pytest.raises(ValueError, match="clarify_min_score"):
+        RetrievalSettings.from_mapping(partial)
