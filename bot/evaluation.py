@@ -432,19 +432,10 @@ class Features:
 def compute_features(index, texts: Sequence[str]) -> list[Features]:
     import numpy as np
 
-    position = {e.id: i for i, e in enumerate(index.entries)}
     topic_of_passage: dict[int, str | None] = {}
     out = []
     for text in texts:
-        candidates, query = index.rank(text, k=len(index.entries))
-        lexical = np.zeros(len(index.entries), dtype=np.float32)
-        for c in candidates:
-            lexical[position[c.entry.id]] = c.lexical
-        # Mirrors RetrievalIndex._dense_scores, keeping its two parts apart so answer_weight can vary.
-        sims = index._phrasing_vectors @ query.vector
-        best = np.full(len(index.entries), -1.0, dtype=np.float32)
-        np.maximum.at(best, index._owners, sims)
-        answer_sims = index._answer_vectors @ query.vector
+        best, answer_sims, lexical, query = index.score_parts(text)
         passage, passage_score = index._best_passage(query.vector)
         if passage is not None and id(passage) not in topic_of_passage:
             topic_of_passage[id(passage)] = index.passage_topic(passage)
@@ -453,25 +444,19 @@ def compute_features(index, texts: Sequence[str]) -> list[Features]:
     return out
 
 
-def _tops(features: list[Features], topics: list[str], mode: str, dw: float, lw: float, aw: float, k: int):
+def _tops(features: list[Features], topics: list[str], mode: str, s, k: int):
     """Top entry, its score and its margin over the best other-topic candidate among the top k, as decide does."""
     import numpy as np
 
+    from bot.retrieval import RetrievalIndex
+
     top_idx, top_score, margin = [], [], []
     for f in features:
-        dense = (1 - aw) * f.dense_best + aw * f.answer_sims
-        if mode == "dense":
-            scores = dense
-        elif mode == "lexical":
-            scores = f.lexical
-        else:
-            scores = dw * dense + lw * f.lexical
-        order = np.argsort(-scores)[:k]
-        top = int(order[0])
-        rival = next((int(i) for i in order[1:] if topics[int(i)] != topics[top]), None)
-        top_idx.append(top)
-        top_score.append(float(scores[top]))
-        margin.append(float(scores[top]) - (float(scores[rival]) if rival is not None else 0.0))
+        scores = RetrievalIndex.combine(f.dense_best, f.answer_sims, f.lexical, s, mode)
+        order, top, gap = RetrievalIndex.top_and_margin(scores, topics, k)
+        top_idx.append(int(order[0]))
+        top_score.append(top)
+        margin.append(gap)
     return np.array(top_idx), np.array(top_score), np.array(margin)
 
 
@@ -544,7 +529,8 @@ def calibrate(index, cases: list[Case], mode: str = "hybrid", features: list[Fea
         dw = weights.get("dense_weight", base.dense_weight)
         lw = weights.get("lexical_weight", base.lexical_weight)
         aw = weights.get("answer_weight", base.answer_weight)
-        top_idx, top, margin = _tops(features, topics, mode, dw, lw, aw, k)
+        scoring = dataclasses.replace(base, dense_weight=dw, lexical_weight=lw, answer_weight=aw)
+        top_idx, top, margin = _tops(features, topics, mode, scoring, k)
         top_ok = np.array([c.topic_ok(topics[i]) for c, i in zip(cases, top_idx)])
         clarify_on = (top[None, :] >= c_grid[:, None]).astype(float)         # (C, n)
         not_clarify = 1.0 - clarify_on

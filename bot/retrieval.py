@@ -17,7 +17,7 @@ import numpy as np
 from bot.content import Content, FaqEntry
 from bot.embedding import Embedder
 from bot.passages import Passage, split_passages
-from bot.text import STOP_LEMMAS, TypoFixer, english_words, lemma_batch, nlp, normalise
+from bot.text import STOP_LEMMAS, TypoFixer, english_words, fold_lemma, lemma_batch, nlp, normalise
 
 ANSWER, CLARIFY, HANDOFF = "answer", "clarify", "handoff"
 
@@ -85,6 +85,7 @@ class RetrievalIndex:
         self._embedder = embedder
         self.entries = list(content.entries)
         self.by_id = {e.id: e for e in self.entries}
+        self._topics = [e.topic for e in self.entries]
 
         phrasings: list[str] = []
         owners: list[int] = []
@@ -141,7 +142,7 @@ class RetrievalIndex:
                 continue
             lemma = fixed if fixed != token.lower_ else token.lemma_.lower().strip()
             if lemma:
-                lemmas.append(lemma)
+                lemmas.append(fold_lemma(lemma))
         corrected = "".join(words).strip()
         lemmas = [l for l in lemmas if l not in STOP_LEMMAS]
         return _Query(corrected, lemmas, self._embedder.encode_query(corrected or text))
@@ -179,55 +180,70 @@ class RetrievalIndex:
         coverage = 0.5 * (self._answer_term_matrix @ weights) / query_weight
         return np.maximum(scores, coverage)
 
-    def _dense_scores(self, vector: np.ndarray, answer_weight: float, exclude_row: int | None = None) -> np.ndarray:
+    def _dense_parts(self, vector: np.ndarray, exclude_row: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: the best cosine over its question and alternates, and the cosine to its answer."""
         phrasing_sims = self._phrasing_vectors @ vector
         if exclude_row is not None:
             phrasing_sims[exclude_row] = -1.0
         best = np.full(len(self.entries), -1.0, dtype=np.float32)
         np.maximum.at(best, self._owners, phrasing_sims)
-        answer_sims = self._answer_vectors @ vector
-        return (1 - answer_weight) * best + answer_weight * answer_sims
+        return best, self._answer_vectors @ vector
 
     @staticmethod
-    def _fuse(dense: np.ndarray, lexical: np.ndarray, s: RetrievalSettings, mode: str = "hybrid") -> np.ndarray:
+    def combine(dense_best: np.ndarray, answer_sims: np.ndarray, lexical: np.ndarray | None,
+                s: RetrievalSettings, mode: str = "hybrid") -> np.ndarray:
+        """The one scoring formula: dense = mostly question-to-question, a little question-to-answer;
+        hybrid = a weighted sum of dense and lexical. benchmarks/calibrate.py replays it with other weights."""
+        dense = (1 - s.answer_weight) * dense_best + s.answer_weight * answer_sims
         if mode == "dense":
             return dense
         if mode == "lexical":
             return lexical
         return s.dense_weight * dense + s.lexical_weight * lexical
 
-    def rank(self, text: str, k: int = 5, mode: str = "hybrid",
-             settings: RetrievalSettings | None = None) -> tuple[list[Candidate], _Query]:
-        s = settings or self.settings
+    def score_parts(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Query]:
+        """The raw per-entry similarities of one question, before any weights are applied."""
         query = self._prepare(text)
-        if not self.entries:
-            return [], query
-        dense = self._dense_scores(query.vector, s.answer_weight)
-        lexical = self._lexical_scores(query.lemmas)
-        scores = self._fuse(dense, lexical, s, mode)
+        best, answer_sims = self._dense_parts(query.vector)
+        return best, answer_sims, self._lexical_scores(query.lemmas), query
+
+    @staticmethod
+    def top_and_margin(scores: np.ndarray, topics: list[str], k: int) -> tuple[np.ndarray, float, float]:
+        """The top k entries, the top score, and its margin over the best entry of another topic among
+        them: two entries of one topic agreeing is not doubt."""
         order = np.argsort(-scores)[:k]
+        top = int(order[0])
+        rival = next((int(i) for i in order[1:] if topics[int(i)] != topics[top]), None)
+        return order, float(scores[top]), float(scores[top]) - (float(scores[rival]) if rival is not None else 0.0)
+
+    def rank(self, text: str, k: int = 5, mode: str = "hybrid",
+             settings: RetrievalSettings | None = None) -> tuple[list[Candidate], _Query, float]:
+        """The top k candidates, the prepared query, and the top score's margin over another topic."""
+        s = settings or self.settings
+        if not self.entries:
+            return [], self._prepare(text), 0.0
+        best, answer_sims, lexical, query = self.score_parts(text)
+        dense = self.combine(best, answer_sims, None, s, "dense")
+        scores = self.combine(best, answer_sims, lexical, s, mode)
+        order, _, margin = self.top_and_margin(scores, self._topics, k)
         candidates = [Candidate(self.entries[i], float(scores[i]), float(dense[i]), float(lexical[i])) for i in order]
-        return candidates, query
+        return candidates, query, margin
 
     def phrasing_rows(self, entry_index: int) -> list[int]:
         return [int(r) for r in np.flatnonzero(self._owners == entry_index)]
 
     def leave_one_out_scores(self, row: int) -> np.ndarray:
         """Hybrid scores of one stored phrasing as a query, with that phrasing removed from the index."""
-        vector = self._phrasing_vectors[row]
-        dense = self._dense_scores(vector, self.settings.answer_weight, exclude_row=row)
+        best, answer_sims = self._dense_parts(self._phrasing_vectors[row], exclude_row=row)
         lexical = self._lexical_scores(list(self._phrasing_lemmas[row]), exclude_row=row)
-        return self._fuse(dense, lexical, self.settings)
+        return self.combine(best, answer_sims, lexical, self.settings)
 
     def decide(self, text: str, mode: str = "hybrid", settings: RetrievalSettings | None = None) -> Decision:
         s = settings or self.settings
-        candidates, query = self.rank(text, k=max(5, s.clarify_options), mode=mode, settings=s)
+        candidates, query, margin = self.rank(text, k=max(5, s.clarify_options), mode=mode, settings=s)
         if not candidates:
             return Decision(HANDOFF, [], 0.0, query=query.text)
         top = candidates[0]
-        # The runner-up that matters is one from another topic: two entries of one topic agreeing is not doubt.
-        rival = next((c for c in candidates[1:] if c.entry.topic != top.entry.topic), None)
-        margin = top.score - (rival.score if rival else 0.0)
         if top.score >= s.answer_min_score and margin >= s.answer_min_margin:
             return Decision(ANSWER, candidates, margin, query=query.text)
         passage, passage_score = self._best_passage(query.vector)

@@ -30,6 +30,22 @@ STOP_LEMMAS = {
 }
 
 
+# Word families that spaCy's lemmas keep apart but families use interchangeably ("how is it infused" asks
+# about the infusion). Deliberately short: a general stemmer would also merge "effective" with "side
+# effects", which are different questions here.
+LEMMA_FAMILIES = {
+    "infuse": "infusion", "reinfuse": "infusion", "reinfusion": "infusion", "infused": "infusion",
+    "collect": "collection", "manufacture": "manufacturing", "engineer": "engineered",
+    "eligible": "eligibility", "qualify": "eligibility", "respond": "response",
+    "risky": "risk", "successful": "success", "effectively": "effective",
+    "diagnose": "diagnosis", "treat": "treatment", "monitor": "monitoring",
+}
+
+
+def fold_lemma(lemma: str) -> str:
+    return LEMMA_FAMILIES.get(lemma, lemma)
+
+
 def normalise(text: str) -> str:
     """Fold the therapy's spellings (car-t, cart, cd 19, 19yo) into one form."""
     out = " ".join(text.split())
@@ -56,7 +72,7 @@ def lemma_batch(texts: Iterable[str]) -> list[list[str]]:
     missing = [t for t in dict.fromkeys(texts) if t not in _lemma_cache]
     for text, doc in zip(missing, nlp().pipe(normalise(t) for t in missing)):
         _lemma_cache[text] = [
-            t.lemma_.lower().strip()
+            fold_lemma(t.lemma_.lower().strip())
             for t in doc
             if not (t.is_punct or t.is_space) and t.lemma_.lower().strip() not in STOP_LEMMAS and t.lemma_.strip()
         ]

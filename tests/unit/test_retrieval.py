@@ -37,7 +37,7 @@ def test_spellings_are_folded():
     ("how long do we stay close to the hospital after", "after_treatment"),
 ])
 def test_families_questions_find_their_topic(index, question, topic):
-    candidates, _ = index.rank(question)
+    candidates, _, _ = index.rank(question)
     assert candidates[0].entry.topic == topic, [(c.entry.id, round(c.score, 2)) for c in candidates[:3]]
 
 
@@ -79,7 +79,7 @@ def test_bands_follow_the_configured_thresholds(index):
 
 def test_modes_rank_differently_but_all_work(index):
     for mode in ("hybrid", "dense", "lexical"):
-        candidates, _ = index.rank("what is apheresis", mode=mode)
+        candidates, _, _ = index.rank("what is apheresis", mode=mode)
         assert candidates[0].entry.topic == "apheresis", mode
 
 
@@ -113,7 +113,7 @@ def test_settings_given_to_decide_set_the_weights_too(index):
 
     lexical_only = replace(index.settings, dense_weight=0.0, lexical_weight=1.0)
     decided = index.decide("what is apheresis", settings=lexical_only)
-    ranked, _ = index.rank("what is apheresis", mode="lexical")
+    ranked, _, _ = index.rank("what is apheresis", mode="lexical")
     assert decided.top.score == pytest.approx(ranked[0].score)
 
 
@@ -126,3 +126,10 @@ def test_thresholds_come_only_from_config():
     partial = {k: v for k, v in configured.items() if k != "clarify_min_score"}
     with pytest.raises(ValueError, match="clarify_min_score"):
         RetrievalSettings.from_mapping(partial)
+
+
+def test_word_families_meet_on_both_sides(index):
+    # "infused" in a question must meet "infusion" in the content, or the lexical side sees two words.
+    assert "infusion" in index._prepare("how is it infused").lemmas
+    assert "effective" in index._prepare("is it effective").lemmas  # not folded into "effect"
+    assert "effect" not in index._prepare("is it effective").lemmas
