@@ -820,6 +820,11 @@ class SafetyChecker:
                     continue
                 if any(t.lower_ in ("why", "how", "when", "where", "what", "whats") for t in doc[s_start:start]):
                     continue
+                # "will she need more than one apheresis", "does he need multiple infusions" ask how
+                # the standard treatment goes (the FAQ answers it), not what to do for this child.
+                between = [t.lower_ for t in doc[end:end + 4]]
+                if "multiple" in between or "several" in between or "more than" in " ".join(between):
+                    continue
             if name == "alternatives":
                 # "X or Y" only counts between two treatments, for someone in particular:
                 # "car t or transplant for my son?", not "the difference between car t

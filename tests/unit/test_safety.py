@@ -133,8 +133,11 @@ REGRESSION_NOT_URGENT = [
     "my son takes anti-seizure meds, is that a problem",
     "she loves shaking her maracas lol",
 ]
-REGRESSION_DECISION = ["should he stay on the bactrim", "should we go ahead with the car t", "can i give my daughter motrin"]
+REGRESSION_DECISION = ["should he stay on the bactrim", "should we go ahead with the car t", "can i give my daughter motrin",
+                       "does he need more chemo"]
 REGRESSION_EDUCATION = [
+    "will my son need more than one apheresis",
+    "does she need multiple infusions of kymriah",
     "how long should my son stay near the hospital after the infusion",
     "why does my child need chemo before car t",
     "when should we come to the clinic tomorrow",
