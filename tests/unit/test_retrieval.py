@@ -133,3 +133,13 @@ def test_word_families_meet_on_both_sides(index):
     assert "infusion" in index._prepare("how is it infused").lemmas
     assert "effective" in index._prepare("is it effective").lemmas  # not folded into "effect"
     assert "effect" not in index._prepare("is it effective").lemmas
+
+
+def test_query_encoding_matches_sentence_transformers(index):
+    # encode_query skips SentenceTransformer.encode() for speed; the vectors must not change.
+    import numpy as np
+
+    embedder = index._embedder
+    for text in ("apharesis??", "my son is 19 and relapsed twice, can he get car t at your hospital?"):
+        reference = embedder._model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
+        assert np.allclose(embedder.encode_query(text), reference, atol=1e-5)
