@@ -430,8 +430,6 @@ class Features:
 
 
 def compute_features(index, texts: Sequence[str]) -> list[Features]:
-    import numpy as np
-
     topic_of_passage: dict[int, str | None] = {}
     out = []
     for text in texts:

@@ -258,10 +258,9 @@ class RetrievalIndex:
         """More than half of the question's content words are words the FAQ never uses. Counted, not
         IDF-weighted: "how much does kymriah cost" shares only one common word with the content, and
         it is still a question for the program (a hand-off), not an off-topic one."""
-        if not lemmas:
-            return False
-        unknown = sum(1 for lemma in set(lemmas) if lemma not in self._idf)
-        return unknown > len(set(lemmas)) / 2
+        distinct = set(lemmas)
+        unknown = sum(1 for lemma in distinct if lemma not in self._idf)
+        return bool(distinct) and unknown > len(distinct) / 2
 
     def _best_passage(self, vector: np.ndarray) -> tuple[Passage | None, float]:
         if not self.passages:
