@@ -21,7 +21,7 @@ train: install      ## train the Rasa model if NLU data, rules, stories, domain 
 	@scripts/train.sh
 
 run: train          ## start the action server, Rasa and the web gateway; Ctrl-C stops them
-	@$(ACTIONS_PY) -m bot run
+	@$(ACTIONS_PY) -m devtools.stack
 
 chat: train         ## talk to the assistant in the terminal
 	@mkdir -p logs

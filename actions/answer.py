@@ -1,3 +1,4 @@
+"""Rasa custom actions: thin adapters from Rasa's action calls to the `bot` package."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,6 +12,8 @@ from bot.answering import respond
 
 
 class ActionAnswerQuestion(Action):
+    """A question: retrieval over the FAQ, the hand-off reasons and the near misses decides the reply."""
+
     def name(self) -> str:
         return "action_answer_question"
 
@@ -20,9 +23,18 @@ class ActionAnswerQuestion(Action):
             latest_text(tracker),
             unsure_count=int(tracker.get_slot("unsure_count") or 0),
             faq_id=latest_entity(tracker, "faq_id"),
+            intent=(tracker.latest_message.get("intent") or {}).get("name"),
         )
         say(dispatcher, outcome.messages, tracker)
         events = [SlotSet("unsure_count", float(outcome.unsure_count))]
         if outcome.kind == "answer":
             events.append(SlotSet("last_faq_id", outcome.faq_id))
         return events
+
+
+class ActionOutOfScope(ActionAnswerQuestion):
+    """What the classifier calls out of scope still goes through retrieval: "how much does it cost" is a
+    question for a person, and a near miss gets its own honest reply. Nothing close is out of scope."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"

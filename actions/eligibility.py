@@ -10,8 +10,9 @@ from rasa_sdk.types import DomainDict
 from actions.common import latest_text, live, say
 from bot import eligibility, replies
 from bot.answering import emergency, respond
-from bot.replies import Message, payload
-from bot.retrieval import ANSWER
+from bot.contract import contact as contract_contact
+from bot.contract import payload
+from bot.replies import Message
 from bot.safety import get_checker
 
 FORM_SLOTS = ("patient_age", "diagnosis", "disease_status")
@@ -33,7 +34,7 @@ class ValidateEligibilityForm(FormValidationAction):
             return True
         if text.strip().endswith("?"):
             outcome = respond(live().snapshot, text)
-            if outcome.kind == ANSWER:
+            if outcome.kind == "answer":
                 say(dispatcher, outcome.messages, tracker)
                 return True
         return False
@@ -103,7 +104,7 @@ class ActionEligibilitySummary(Action):
         doc = content.documents.get("program-page")
         sources = [{"title": doc.title, "url": doc.url, "section": "Who is eligible for KYMRIAH?"}] if doc else []
         messages.append(Message(text=replies.contact_text(content.contact), payload=payload(
-            "eligibility", "eligibility", None, None, sources, contact=content.contact, answers=answers,
+            "eligibility", "eligibility", None, None, sources, contact=contract_contact(content.contact), answers=answers,
             in_line_with_label=comparison.matches, differences=comparison.differences, unknowns=comparison.unknowns)))
         say(dispatcher, messages, tracker)
         return [SlotSet(slot, None) for slot in FORM_SLOTS]

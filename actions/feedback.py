@@ -27,5 +27,5 @@ class ActionRecordFeedback(Action):
         else:
             content = live().snapshot.content
             say(dispatcher, replies.handoff("utter_handoff_not_helpful", content.contact,
-                                            replies.contact_source(content.documents)), tracker)
+                                            replies.contact_source(content.documents), reason="not_helpful"), tracker)
         return [SlotSet("answer_feedback", record)]

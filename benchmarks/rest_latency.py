@@ -22,7 +22,7 @@ from itertools import cycle, islice
 from pathlib import Path
 
 from bot import evaluation as ev
-from bot.stack import MODEL, Stack, free_port
+from devtools.stack import MODEL, Stack, free_port
 
 
 def post_json(url: str, body: dict) -> object:

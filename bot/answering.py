@@ -4,13 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot import replies
+from bot.handoffs import HANDOFF, OUT_OF_SCOPE, route_by_terms
 from bot.live import Snapshot
 from bot.replies import Message
-from bot.retrieval import ANSWER, CLARIFY
+from bot.retrieval.index import ANSWER as ANSWER_TARGET
+from bot.retrieval.scorer import ANSWER, CLARIFY, Decision, decide
 from bot.safety import get_checker
+from bot.text import looks_spanish
 
 # Two unsure replies in a row and the assistant stops guessing and offers a person.
 MAX_UNSURE_IN_A_ROW = 2
+TREATMENT_DECISION, REQUEST_PERSON, OFF_TOPIC, LANGUAGE = "treatment_decision", "request_person", "off_topic", "language"
 
 
 @dataclass
@@ -18,40 +22,98 @@ class Outcome:
     messages: list[Message]
     kind: str
     faq_id: str | None = None
+    topic: str | None = None
+    reason: str | None = None
     unsure_count: int = 0
     extra: dict = field(default_factory=dict)
 
 
 def emergency() -> Outcome:
-    return Outcome([Message(response="utter_emergency")], "emergency")
+    return Outcome([Message(response="utter_emergency")], "emergency", topic="side_effects")
 
 
-def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | None = None) -> Outcome:
+def _route(snapshot: Snapshot, reason: str, score: float | None = None) -> Outcome | None:
+    content = snapshot.content
+    route = next((r for r in content.routes if r.id == reason), None)
+    if route is None:
+        return None
+    messages = replies.route(route, content.contacts.get(route.contact, content.contact),
+                             replies.contact_source(content.documents), score)
+    return Outcome(messages, route.kind, reason=route.id)
+
+
+def _handoff(snapshot: Snapshot, response: str, reason: str, score: float | None = None, kind: str = HANDOFF) -> Outcome:
+    content = snapshot.content
+    return Outcome(replies.handoff(response, content.contact, replies.contact_source(content.documents), kind=kind,
+                                   score=score, reason=reason), kind, reason=reason)
+
+
+def person_requested(snapshot: Snapshot, text: str, treatment_decision: bool = False) -> Outcome:
+    """A request for a person (or for advice on one patient): the reason retrieval sees, if it is a hand-off
+    reason, else the plain request; always a hand-off."""
+    if text and get_checker().urgent_symptom(text):
+        return emergency()
+    if treatment_decision:
+        return _route(snapshot, TREATMENT_DECISION) or _handoff(snapshot, "utter_medical_advice_boundary", TREATMENT_DECISION)
+    decision = decide(snapshot.index, text or "", snapshot.settings)
+    top = decision.top
+    if top is not None and top.target.kind == HANDOFF and decision.band in (ANSWER, CLARIFY):
+        return _route(snapshot, top.target.reason, top.score)
+    return _route(snapshot, REQUEST_PERSON) or _handoff(snapshot, "utter_handoff", REQUEST_PERSON)
+
+
+def answer_entry(snapshot: Snapshot, entry_id: str, score: float = 1.0, simple: bool = False) -> Outcome:
+    entry = snapshot.index.entry_by_id[entry_id]
+    messages = replies.answer(entry, score, snapshot.index.entry_by_id, snapshot.settings.max_follow_ups, simple=simple)
+    return Outcome(messages, "answer", entry.id, entry.topic)
+
+
+def in_spanish(snapshot: Snapshot, decision: Decision) -> Outcome:
+    """The content is English: a Spanish message gets the hand-off reason it clearly names (the reasons
+    have Spanish examples), or else a person, with a bilingual reply that includes the emergency line."""
+    top = decision.top
+    if top is not None and top.target.kind == HANDOFF and decision.band == ANSWER:
+        routed = _route(snapshot, top.target.reason, top.score)
+        if routed is not None:
+            return routed
+    return _handoff(snapshot, "utter_handoff_language", LANGUAGE)
+
+
+def act_on(snapshot: Snapshot, decision: Decision, unsure_count: int = 0, intent: str | None = None) -> Outcome:
+    """The reply for a retrieval decision."""
+    top = decision.top
+    settings = snapshot.settings
+    if top is not None and decision.band in (ANSWER, CLARIFY) and top.target.kind != ANSWER_TARGET:
+        # A hand-off reason or near miss near the top: a person (or an honest "not here") is never a
+        # wrong answer, so it is said even when the match is only fair.
+        routed = _route(snapshot, top.target.reason, top.score)
+        if routed is not None:
+            return routed
+    if decision.band == ANSWER and top is not None:
+        return answer_entry(snapshot, top.target.id, top.score)
+    if decision.band == CLARIFY and unsure_count + 1 < MAX_UNSURE_IN_A_ROW:
+        return Outcome(replies.clarify(decision, settings.clarify_options), "clarify", unsure_count=unsure_count + 1)
+    if decision.band == CLARIFY:
+        return _handoff(snapshot, "utter_handoff_unsure", "unsure", top.score if top else None)
+    if decision.off_topic or intent == "out_of_scope":
+        return _route(snapshot, OFF_TOPIC, top.score if top else None) or \
+            _handoff(snapshot, "utter_out_of_scope", OFF_TOPIC, kind=OUT_OF_SCOPE)
+    return _handoff(snapshot, "utter_handoff_no_answer", "no_answer", top.score if top else None)
+
+
+def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | None = None,
+            intent: str | None = None) -> Outcome:
     checker = get_checker()
     if text and checker.urgent_symptom(text):
         return emergency()
-    content, index = snapshot.content, snapshot.index
-    settings = index.settings
-    contact_sources = replies.contact_source(content.documents)
-
-    if faq_id and faq_id in index.by_id:  # a quick reply names its entry: no guessing needed
-        entry = index.by_id[faq_id]
-        return Outcome(replies.answer(entry, 1.0, index.by_id, settings.max_follow_ups), "answer", entry.id)
-
+    if faq_id and faq_id in snapshot.index.entry_by_id:  # a quick reply names its entry: no guessing needed
+        return answer_entry(snapshot, faq_id)
     if text and checker.personal_medical_decision(text):
-        return Outcome(replies.handoff("utter_medical_advice_boundary", content.contact, contact_sources), "handoff")
-
-    decision = index.decide(text or "")
-    top = decision.top
-    if decision.band == ANSWER and decision.passage is None and top is not None:
-        return Outcome(replies.answer(top.entry, top.score, index.by_id, settings.max_follow_ups), "answer", top.entry.id)
-    if decision.band == ANSWER and decision.passage is not None:
-        return Outcome(replies.passage_answer(decision, index.passage_topic(decision.passage)), "answer")
-    if decision.band == CLARIFY and unsure_count + 1 < MAX_UNSURE_IN_A_ROW:
-        return Outcome(replies.clarify(decision, settings.clarify_options), "clarify", unsure_count=unsure_count + 1)
-    if decision.off_topic:
-        return Outcome(replies.handoff("utter_out_of_scope", content.contact, contact_sources, kind="out_of_scope",
-                                       score=top.score if top else None), "out_of_scope")
-    reason = "utter_handoff_unsure" if decision.band == CLARIFY else "utter_handoff_no_answer"
-    return Outcome(replies.handoff(reason, content.contact, contact_sources,
-                                   score=top.score if top else None), "handoff")
+        return person_requested(snapshot, text, treatment_decision=True)
+    named = route_by_terms(snapshot.content.routes, text or "")
+    if named is not None:
+        return _route(snapshot, named.id)
+    decision = decide(snapshot.index, text or "", snapshot.settings)
+    if text and looks_spanish(text):
+        return in_spanish(snapshot, decision)
+    return act_on(snapshot, decision, unsure_count, intent)

@@ -11,21 +11,22 @@ from bot.settings import load_settings
 
 def cmd_faq_check(args: argparse.Namespace) -> int:
     from bot.content import load_content
-    from bot.faq_check import check_content
+    from bot.faq_check import check_content, check_replies
     from bot.problems import errors
 
     settings = load_settings()
     paths = settings.paths
-    content, problems = load_content(paths.faq_dir, paths.sources_dir, paths.topics_file, paths.contacts_file)
-    index = None
+    content, problems = load_content(paths)
+    index = retrieval = None
     if not args.no_embeddings and not errors(problems):
-        from bot.embedding import Embedder
-        from bot.live import retrieval_settings
-        from bot.retrieval import RetrievalIndex
+        from bot.live import make_embedder, retrieval_settings
+        from bot.retrieval.index import RetrievalIndex
 
-        index = RetrievalIndex(content, Embedder(paths.cache_dir), retrieval_settings(paths.config_file))
+        retrieval = retrieval_settings(paths.config_file)
+        index = RetrievalIndex(content, make_embedder(settings), retrieval.generic_min_share)
     if not errors(problems):
-        problems += check_content(content, index)
+        problems += check_content(content, index, retrieval)
+    problems += check_replies(paths.domain_file, paths.reply_reviews_file)
     for problem in sorted(problems, key=lambda p: (str(p.file), p.line)):
         print(problem.format(paths.root))
     n_errors, n_warnings = len(errors(problems)), len(problems) - len(errors(problems))
@@ -41,14 +42,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from bot.answering import respond
     from bot.live import LiveContent
 
+    from bot.retrieval.index import FEATURES
+    from bot.retrieval.scorer import decide
+
     live = LiveContent(load_settings())
-    decision = live.snapshot.index.decide(args.question)
-    print(f"band={decision.band} margin={decision.margin:.3f} query={decision.query!r}")
+    snapshot = live.snapshot
+    decision = decide(snapshot.index, args.question, snapshot.settings)
+    print(f"band={decision.band} margin={decision.margin:.3f} query={decision.query.text!r} "
+          f"unknown words {decision.query.unknown_share:.0%}")
     for c in decision.candidates[:5]:
-        print(f"  {c.score:.3f} (dense {c.dense:.3f}, lexical {c.lexical:.3f}) {c.entry.id} [{c.entry.topic}]")
-    if decision.passage:
-        print(f"  best passage {decision.passage_score:.3f}: {decision.passage.text[:100]}")
-    outcome = respond(live.snapshot, args.question)
+        row = decision.features.values[c.index]
+        parts = ", ".join(f"{name} {value:.2f}" for name, value in zip(FEATURES, row) if name != "is_route")
+        print(f"  {c.score:.3f} {c.target.id} [{c.target.topic or c.target.kind}] ({parts})")
+    outcome = respond(snapshot, args.question)
     print(json.dumps([m.__dict__ for m in outcome.messages], indent=1, default=str)[:3000])
     return 0
 
@@ -58,18 +64,6 @@ def cmd_actions(args: argparse.Namespace) -> int:
 
     serve(load_settings(), host=args.host, port=args.port)
     return 0
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    from bot.stack import run_forever
-
-    return run_forever(load_settings(), with_gateway=not args.no_gateway)
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluation import main as eval_main
-
-    return eval_main(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,18 +85,6 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_argument("--port", type=int, default=None)
     actions.set_defaults(func=cmd_actions)
 
-    run = sub.add_parser("run", help="start the action server, Rasa and the web gateway")
-    run.add_argument("--no-gateway", action="store_true")
-    run.set_defaults(func=cmd_run)
-
-    ev = sub.add_parser("eval", help="run evaluation cases through the running assistant")
-    ev.add_argument("--url", default=None, help="Rasa's base URL (default: http://127.0.0.1:5005)")
-    ev.add_argument("--cases", nargs="*", default=None, help="case files (default: ../shared/eval/dev.yml and tests/eval/paraphrases.yml)")
-    ev.add_argument("--peers", action="store_true", help="also measure lexical-only, dense-only and Rasa's ResponseSelector")
-    ev.add_argument("--no-e2e", action="store_true", help="skip the end-to-end run (retrieval-only and peers in process)")
-    ev.add_argument("--calibration", default=None,
-                    help="case file the peers' thresholds are calibrated on (default: tests/eval/paraphrases.yml)")
-    ev.set_defaults(func=cmd_eval)
     return parser
 
 

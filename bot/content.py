@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.handoffs import HANDOFF, OUT_OF_SCOPE, Route, load_routes
 from bot.problems import Problem
 from bot.yaml_lines import Located, YamlProblem, load_located
 
 REQUIRED_FIELDS = ("id", "topic", "question", "alternates", "answer", "source", "reviewed", "reviewer")
-KNOWN_FIELDS = set(REQUIRED_FIELDS) | {"follow_ups"}
-MIN_ALTERNATES = 6
+# `answer_simple`: the same answer in one or two very short sentences, for "say that in simpler words".
+KNOWN_FIELDS = set(REQUIRED_FIELDS) | {"follow_ups", "answer_simple"}
+MIN_ALTERNATES = 8
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -45,6 +47,7 @@ class FaqEntry:
     file: Path
     line: int
     alternate_lines: tuple[int, ...] = ()
+    answer_simple: str | None = None
 
     @property
     def phrasings(self) -> tuple[str, ...]:
@@ -60,6 +63,22 @@ class SourceDocument:
     origin: str
     path: Path
     text: str
+    # Sections whose sentences may be quoted word for word (the others hold history or editors' notes).
+    quote_sections: tuple[str, ...] = ()
+    read: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class SupersededFact:
+    """A fact that was true once (the 2024 stay-near period, the 2017 remission figure): never quotable."""
+
+    id: str
+    pattern: re.Pattern
+    why: str
+    line: int
+
+    def found_in(self, text: str) -> bool:
+        return bool(self.pattern.search(text))
 
 
 @dataclass
@@ -68,6 +87,10 @@ class Content:
     documents: dict[str, SourceDocument] = field(default_factory=dict)
     topics: dict[str, str] = field(default_factory=dict)
     contact: dict[str, Any] = field(default_factory=dict)
+    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Hand-off reasons and near misses (bot/handoffs.py), matched beside the FAQ entries.
+    routes: list[Route] = field(default_factory=list)
+    superseded: list[SupersededFact] = field(default_factory=list)
 
     def by_id(self) -> dict[str, FaqEntry]:
         return {e.id: e for e in self.entries}
@@ -84,17 +107,48 @@ def load_topics(path: Path) -> tuple[dict[str, str], list[Problem]]:
     return {str(k): str(v) for k, v in topics.items()}, []
 
 
-def load_sources(sources_dir: Path) -> tuple[dict[str, SourceDocument], list[Problem]]:
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _load_superseded(node: Located | None, path: Path) -> tuple[list[SupersededFact], list[Problem]]:
+    if node is None:
+        return [], []
+    if not isinstance(node.children, list):
+        return [], [Problem(path, node.line, "'superseded:' must be a list of facts, each with id, pattern and why")]
+    facts, problems = [], []
+    for item in node.children:
+        value = item.value if isinstance(item.value, dict) else {}
+        missing = [k for k in ("id", "pattern", "why") if not value.get(k)]
+        if missing:
+            problems.append(Problem(path, item.line, f"superseded fact is missing {', '.join(missing)}"))
+            continue
+        try:
+            pattern = re.compile(str(value["pattern"]), re.I)
+        except re.error as exc:
+            problems.append(Problem(path, item.key_lines.get("pattern", item.line),
+                                    f"superseded fact '{value['id']}' has a pattern that is not a valid regular expression: {exc}"))
+            continue
+        facts.append(SupersededFact(str(value["id"]), pattern, str(value["why"]), item.line))
+    return facts, problems
+
+
+def load_sources(sources_dir: Path) -> tuple[dict[str, SourceDocument], list[SupersededFact], list[Problem]]:
     index_path = sources_dir / "index.yml"
     try:
         located = load_located(index_path)
     except YamlProblem as exc:
-        return {}, [Problem(index_path, exc.line, exc.message)]
+        return {}, [], [Problem(index_path, exc.line, exc.message)]
     problems: list[Problem] = []
     documents: dict[str, SourceDocument] = {}
     items = located.children.get("documents") if located and isinstance(located.children, dict) else None
     if items is None or not isinstance(items.children, list):
-        return {}, [Problem(index_path, 1, "expected a 'documents:' list")]
+        return {}, [], [Problem(index_path, 1, "expected a 'documents:' list")]
     for item in items.children:
         value = item.value if isinstance(item.value, dict) else {}
         missing = [k for k in ("id", "file", "title") if not value.get(k)]
@@ -107,6 +161,15 @@ def load_sources(sources_dir: Path) -> tuple[dict[str, SourceDocument], list[Pro
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(index_path, item.line, f"cannot read source file {value['file']}: {exc}"))
             continue
+        quote_sections = value.get("quote_sections") or []
+        if not isinstance(quote_sections, list) or not all(isinstance(q, str) for q in quote_sections):
+            problems.append(Problem(index_path, item.key_lines.get("quote_sections", item.line),
+                                    f"source '{value['id']}': quote_sections must be a list of section headings"))
+            quote_sections = []
+        read = _date(value.get("read")) if value.get("read") is not None else None
+        if value.get("read") is not None and read is None:
+            problems.append(Problem(index_path, item.key_lines.get("read", item.line),
+                                    f"source '{value['id']}': read must be a date like 2026-12-01"))
         documents[str(value["id"])] = SourceDocument(
             id=str(value["id"]),
             title=str(value["title"]),
@@ -114,22 +177,36 @@ def load_sources(sources_dir: Path) -> tuple[dict[str, SourceDocument], list[Pro
             origin=str(value.get("origin", "")),
             path=path,
             text=text,
+            quote_sections=tuple(quote_sections),
+            read=read,
         )
-    return documents, problems
+    superseded, superseded_problems = _load_superseded(
+        located.children.get("superseded") if isinstance(located.children, dict) else None, index_path)
+    return documents, superseded, problems + superseded_problems
 
 
-def load_contact(path: Path) -> tuple[dict[str, Any], list[Problem]]:
+CONTACT_FIELDS = ("name", "role", "phone", "email")
+
+
+def load_contacts(path: Path) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
+    """Every named contact in data/contacts.yml (`program_contact` is the one every hand-off falls back to)."""
     try:
         located = load_located(path)
     except YamlProblem as exc:
         return {}, [Problem(path, exc.line, exc.message)]
-    contact = (located.value or {}).get("program_contact") if located and isinstance(located.value, dict) else None
-    if not isinstance(contact, dict):
+    if not located or not isinstance(located.value, dict) or not isinstance(located.value.get("program_contact"), dict):
         return {}, [Problem(path, 1, "expected a 'program_contact:' mapping")]
-    missing = [k for k in ("name", "role", "phone", "email") if not contact.get(k)]
-    if missing:
-        return {}, [Problem(path, located.line, f"program_contact is missing {', '.join(missing)}")]
-    return {k: contact[k] for k in ("name", "role", "phone", "email")}, []
+    contacts: dict[str, dict[str, Any]] = {}
+    problems: list[Problem] = []
+    for name, node in located.children.items():
+        if not isinstance(node.value, dict):
+            continue
+        missing = [k for k in CONTACT_FIELDS if not node.value.get(k)]
+        if missing:
+            problems.append(Problem(path, located.key_lines.get(str(name), 1), f"{name} is missing {', '.join(missing)}"))
+            continue
+        contacts[str(name)] = {k: str(node.value[k]) for k in CONTACT_FIELDS}
+    return contacts, problems
 
 
 def _text(value: Any) -> str | None:
@@ -216,13 +293,11 @@ def _parse_entry(
         problem("follow_ups", f"{label}: follow_ups must be a list of entry ids")
         follow_ups = []
 
-    reviewed = value["reviewed"]
-    if isinstance(reviewed, str):
-        try:
-            reviewed = dt.date.fromisoformat(reviewed)
-        except ValueError:
-            pass
-    if not isinstance(reviewed, dt.date):
+    if "answer_simple" in value and _text(value.get("answer_simple")) is None:
+        problem("answer_simple", f"{label}: answer_simple must be text (or leave the field out)")
+
+    reviewed = _date(value["reviewed"])
+    if reviewed is None:
         problem("reviewed", f"{label}: reviewed must be a date like 2026-11-24")
         reviewed = None
 
@@ -241,6 +316,7 @@ def _parse_entry(
         file=path,
         line=item.line,
         alternate_lines=tuple(alternate_lines),
+        answer_simple=_text(value.get("answer_simple")),
     )
     return entry, problems
 
@@ -290,14 +366,17 @@ def check_references(entries: list[FaqEntry]) -> list[Problem]:
     return problems
 
 
-def load_content(faq_dir: Path, sources_dir: Path, topics_file: Path, contacts_file: Path) -> tuple[Content, list[Problem]]:
-    """Load everything editors own. Returns what loaded and every problem found."""
+def load_content(paths) -> tuple[Content, list[Problem]]:
+    """Load everything editors own (`paths` is bot.settings.Paths). Returns what loaded and every problem found."""
     problems: list[Problem] = []
-    topics, topic_problems = load_topics(topics_file)
-    documents, source_problems = load_sources(sources_dir)
-    contact, contact_problems = load_contact(contacts_file)
-    problems += topic_problems + source_problems + contact_problems
+    topics, topic_problems = load_topics(paths.topics_file)
+    documents, superseded, source_problems = load_sources(paths.sources_dir)
+    contacts, contact_problems = load_contacts(paths.contacts_file)
+    handoffs, handoff_problems = load_routes(paths.handoff_file, HANDOFF, contacts)
+    near_misses, near_miss_problems = load_routes(paths.near_misses_file, OUT_OF_SCOPE, contacts)
+    problems += topic_problems + source_problems + contact_problems + handoff_problems + near_miss_problems
     entries: list[FaqEntry] = []
+    faq_dir = paths.faq_dir
     files = sorted(faq_dir.glob("*.yml")) + sorted(faq_dir.glob("*.yaml"))
     if not files:
         problems.append(Problem(faq_dir, 1, "no FAQ files (*.yml) found"))
@@ -306,4 +385,7 @@ def load_content(faq_dir: Path, sources_dir: Path, topics_file: Path, contacts_f
         entries.extend(file_entries)
         problems.extend(file_problems)
     problems.extend(check_references(entries))
-    return Content(entries=entries, documents=documents, topics=topics, contact=contact), problems
+    content = Content(entries=entries, documents=documents, topics=topics,
+                      contact=contacts.get("program_contact", {}), contacts=contacts,
+                      routes=handoffs + near_misses, superseded=superseded)
+    return content, problems

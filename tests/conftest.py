@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import ROOT
-from bot.stack import MODEL, Stack, free_port
+from devtools.stack import MODEL, Stack, free_port
 
 
 @pytest.fixture(scope="session")

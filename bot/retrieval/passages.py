@@ -1,4 +1,9 @@
-"""Source documents cut into sentence passages: the second tier when no FAQ entry is close."""
+"""Source documents cut into sentence passages: the second tier when no FAQ entry is close.
+
+Only sections that data/sources/index.yml lists under a document's `quote_sections` are cut into
+passages: the others keep history (rules that changed in June 2025) or notes for editors, and a family
+must never be shown those word for word.
+"""
 from __future__ import annotations
 
 import functools
@@ -52,7 +57,10 @@ def _blocks(document: SourceDocument):
 def split_passages(document: SourceDocument, min_words: int = 6) -> list[Passage]:
     passages: list[Passage] = []
     pipeline = nlp()
+    allowed = set(document.quote_sections)
     for section, paragraph in _blocks(document):
+        if section not in allowed:
+            continue
         clean = _BRACKET_REFS.sub("", paragraph)
         for sentence in pipeline(clean).sents:
             text = sentence.text.strip()

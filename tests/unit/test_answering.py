@@ -1,11 +1,11 @@
-"""The answering order: urgent symptoms, then boundaries, then retrieval's band; unsure twice hands off."""
+"""The answering order: urgent symptoms, then boundaries, then retrieval's decision; unsure twice hands off."""
 from __future__ import annotations
 
-from dataclasses import replace
+import dataclasses
 
 import pytest
 
-from bot.answering import respond
+from bot.answering import person_requested, respond
 from bot.live import LiveContent, Snapshot
 
 
@@ -14,18 +14,12 @@ def snapshot() -> Snapshot:
     return LiveContent().snapshot
 
 
-def unsure(snapshot: Snapshot) -> Snapshot:
-    """The same content with bands that make every match 'unsure'."""
-    import copy
-
-    index = snapshot.index
-    strict = copy.copy(index)
-    strict.settings = replace(index.settings, answer_min_score=1.1, clarify_min_score=0.0)
-    return Snapshot(snapshot.content, strict, snapshot.fingerprint, snapshot.warnings)
+def with_settings(snapshot: Snapshot, **changes) -> Snapshot:
+    return dataclasses.replace(snapshot, settings=dataclasses.replace(snapshot.settings, **changes))
 
 
-def kinds(outcome) -> list[str]:
-    return [m.payload["kind"] for m in outcome.messages if m.payload]
+def payloads(outcome) -> list[dict]:
+    return [m.payload for m in outcome.messages if m.payload]
 
 
 def test_urgent_symptom_beats_everything(snapshot):
@@ -36,9 +30,9 @@ def test_urgent_symptom_beats_everything(snapshot):
 
 def test_a_confident_answer_has_one_payload_with_source_and_review_date(snapshot):
     outcome = respond(snapshot, "what is apheresis")
-    assert kinds(outcome) == ["answer"]
-    payload = next(m.payload for m in outcome.messages if m.payload)
-    assert payload["topic"] == "apheresis" and payload["reviewed"] and payload["sources"][0]["url"]
+    [payload] = payloads(outcome)
+    assert payload["kind"] == "answer" and payload["topic"] == "apheresis"
+    assert payload["reviewed"] and payload["sources"][0]["url"]
 
 
 def test_a_quick_reply_names_its_entry(snapshot):
@@ -47,42 +41,50 @@ def test_a_quick_reply_names_its_entry(snapshot):
 
 
 def test_unsure_twice_in_a_row_hands_off(snapshot):
-    shaky = unsure(snapshot)
+    # Bands that make every match "unsure" (a clarifying question).
+    shaky = with_settings(snapshot, answer_min_score=5.0, clarify_min_score=-5.0)
     first = respond(shaky, "tell me about the cells", unsure_count=0)
     assert first.kind == "clarify" and first.unsure_count == 1
     buttons = [b for m in first.messages for b in m.buttons]
     assert 1 <= len(buttons) <= 3
     second = respond(shaky, "the cells thing", unsure_count=first.unsure_count)
-    assert second.kind == "handoff" and kinds(second) == ["handoff"]
-    assert second.messages[-1].payload["contact"]["phone"]
+    [payload] = payloads(second)
+    assert second.kind == "handoff" and payload["reason"] == "unsure" and payload["contact"]["phone"]
 
 
-def test_personal_decision_is_not_answered(snapshot):
+def test_a_personal_decision_is_handed_off_with_its_reason(snapshot):
     outcome = respond(snapshot, "car t or transplant for my son?")
-    assert outcome.kind == "handoff"
-    assert outcome.messages[0].response == "utter_medical_advice_boundary"
+    [payload] = payloads(outcome)
+    assert payload["kind"] == "handoff" and payload["reason"] == "treatment_decision"
 
 
-def nothing_close(snapshot: Snapshot) -> Snapshot:
-    """The same content with bands no question reaches: every question is 'nothing close'."""
-    import copy
-
-    index = copy.copy(snapshot.index)
-    index.settings = replace(index.settings, answer_min_score=1.1, clarify_min_score=1.1, passage_min_score=1.1)
-    return Snapshot(snapshot.content, index, snapshot.fingerprint, snapshot.warnings)
+def test_a_cost_question_is_handed_off_as_such_with_the_contact(snapshot):
+    outcome = respond(snapshot, "how much does kymriah cost")
+    [payload] = payloads(outcome)
+    assert payload["kind"] == "handoff" and payload["reason"] == "costs_insurance"
+    assert payload["contact"]["email"] and outcome.messages[0].text  # the reason's own reply is said first
 
 
 def test_nothing_close_on_the_programs_subject_hands_off_to_the_contact(snapshot):
-    # Cost is a real question for the program that the sources do not answer: a person must.
-    outcome = respond(nothing_close(snapshot), "how much does kymriah cost")
-    assert outcome.kind == "handoff" and kinds(outcome) == ["handoff"]
+    outcome = respond(with_settings(snapshot, answer_min_score=5.0, clarify_min_score=5.0), "how long is the infusion")
+    [payload] = payloads(outcome)
+    assert payload["kind"] == "handoff" and payload["reason"] == "no_answer"
     assert outcome.messages[0].response == "utter_handoff_no_answer"
-    assert outcome.messages[-1].payload["contact"]["phone"]
 
 
 def test_nothing_close_and_off_topic_is_out_of_scope_with_the_contact(snapshot):
     for text in ("what's the capital of australia", "zxq blorf quantum parking validation"):
         outcome = respond(snapshot, text)
-        assert outcome.kind == "out_of_scope" and kinds(outcome) == ["out_of_scope"], text
-        assert outcome.messages[0].response == "utter_out_of_scope"
-        assert outcome.messages[-1].payload["contact"]["email"]
+        [payload] = payloads(outcome)
+        assert payload["kind"] == "out_of_scope" and payload["contact"]["email"], text
+
+
+def test_a_near_miss_gets_its_own_reply_not_the_nearest_answer(snapshot):
+    outcome = respond(snapshot, "my husband is getting yescarta for his lymphoma, what are its side effects")
+    [payload] = payloads(outcome)
+    assert payload["kind"] in ("out_of_scope", "handoff"), payload
+
+
+def test_a_request_for_a_person_keeps_the_reason_it_names(snapshot):
+    assert payloads(person_requested(snapshot, "can i talk to someone about the bill"))[0]["reason"] == "costs_insurance"
+    assert payloads(person_requested(snapshot, "can i talk to a person"))[0]["reason"] == "request_person"

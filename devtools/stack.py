@@ -1,6 +1,6 @@
 """Starts and stops the assistant's processes: the action server, Rasa, and the web gateway.
 
-Used by `make run` (`python -m bot run`) and by the integration tests, so that tests run the
+Used by `make run` (`python -m devtools.stack`) and by the integration tests, so that tests run the
 product the way a newcomer does.
 """
 from __future__ import annotations
@@ -167,3 +167,13 @@ def run_forever(settings: Settings, with_gateway: bool = True) -> int:
         print("Stopping...")
         stack.stop()
     return 0
+
+
+if __name__ == "__main__":
+    import argparse
+
+    from bot.settings import load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m devtools.stack", description="start the assistant; Ctrl-C stops it")
+    parser.add_argument("--no-gateway", action="store_true")
+    sys.exit(run_forever(load_settings(), with_gateway=not parser.parse_args().no_gateway))

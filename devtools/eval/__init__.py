@@ -1,0 +1,1 @@
+"""Evaluation of the assistant: labelled cases, end-to-end replay, retrieval alone, calibration, peers."""
