@@ -58,7 +58,7 @@ def person_requested(snapshot: Snapshot, text: str, treatment_decision: bool = F
     decision = decide(snapshot.index, text or "", snapshot.settings)
     top = decision.top
     if top is not None and top.target.kind == HANDOFF and decision.band in (ANSWER, CLARIFY):
-        return _route(snapshot, top.target.reason, top.score)
+        return _route(snapshot, top.target.reason, decision.confidence)
     return _route(snapshot, REQUEST_PERSON) or _handoff(snapshot, "utter_handoff", REQUEST_PERSON)
 
 
@@ -73,7 +73,7 @@ def in_spanish(snapshot: Snapshot, decision: Decision) -> Outcome:
     have Spanish examples), or else a person, with a bilingual reply that includes the emergency line."""
     top = decision.top
     if top is not None and top.target.kind == HANDOFF and decision.band == ANSWER:
-        routed = _route(snapshot, top.target.reason, top.score)
+        routed = _route(snapshot, top.target.reason, decision.confidence)
         if routed is not None:
             return routed
     return _handoff(snapshot, "utter_handoff_language", LANGUAGE)
@@ -86,19 +86,19 @@ def act_on(snapshot: Snapshot, decision: Decision, unsure_count: int = 0, intent
     if top is not None and decision.band in (ANSWER, CLARIFY) and top.target.kind != ANSWER_TARGET:
         # A hand-off reason or near miss near the top: a person (or an honest "not here") is never a
         # wrong answer, so it is said even when the match is only fair.
-        routed = _route(snapshot, top.target.reason, top.score)
+        routed = _route(snapshot, top.target.reason, decision.confidence)
         if routed is not None:
             return routed
     if decision.band == ANSWER and top is not None:
-        return answer_entry(snapshot, top.target.id, top.score)
+        return answer_entry(snapshot, top.target.id, decision.confidence)
     if decision.band == CLARIFY and unsure_count + 1 < MAX_UNSURE_IN_A_ROW:
         return Outcome(replies.clarify(decision, settings.clarify_options), "clarify", unsure_count=unsure_count + 1)
     if decision.band == CLARIFY:
-        return _handoff(snapshot, "utter_handoff_unsure", "unsure", top.score if top else None)
+        return _handoff(snapshot, "utter_handoff_unsure", "unsure", decision.confidence)
     if decision.off_topic or intent == "out_of_scope":
-        return _route(snapshot, OFF_TOPIC, top.score if top else None) or \
+        return _route(snapshot, OFF_TOPIC, decision.confidence) or \
             _handoff(snapshot, "utter_out_of_scope", OFF_TOPIC, kind=OUT_OF_SCOPE)
-    return _handoff(snapshot, "utter_handoff_no_answer", "no_answer", top.score if top else None)
+    return _handoff(snapshot, "utter_handoff_no_answer", "no_answer", decision.confidence)
 
 
 def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | None = None,

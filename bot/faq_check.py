@@ -8,7 +8,7 @@ import numpy as np
 
 from bot.content import Content, FaqEntry
 from bot.retrieval.index import RetrievalIndex
-from bot.retrieval.scorer import ANSWER, RetrievalSettings, band_of, group_of, top_and_margin
+from bot.retrieval.scorer import ANSWER, RetrievalSettings, assess
 from bot.problems import Problem
 from bot.text import reading_grade, word_count
 from bot.yaml_lines import YamlProblem, load_located
@@ -61,12 +61,10 @@ def check_alternates_belong(index: RetrievalIndex, settings: RetrievalSettings) 
     each other), only one case is reported: an FAQ entry would answer it confidently instead of a person.
     """
     problems = []
-    weights = settings.weight_vector()
-    groups = [group_of(t) for t in index.targets]
+    groups = index.groups
     for row, owner, text in index.stored_phrasings():
-        values = index.stored_features(row).values @ weights
-        order, top, margin = top_and_margin(values, groups, 8)
-        best = int(order[0])
+        a = assess(index.stored_features(row).values, groups, 0.0, settings)
+        values, best = a.values, int(a.order[0])
         mine, rival = index.targets[owner], index.targets[best]
         if groups[best] == groups[owner]:
             continue
@@ -78,10 +76,10 @@ def check_alternates_belong(index: RetrievalIndex, settings: RetrievalSettings) 
                 f"alternate '{text}' of '{mine.id}' matches '{rival.id}' ({rival.topic or rival.kind}) better "
                 f"({values[best]:.2f} vs {values[owner]:.2f}); reword it with words of its own question, or move it",
                 "error" if loss > ALTERNATE_CLEAR_LOSS else "warning"))
-        elif rival.entry is not None and band_of(top, margin, 0.0, settings)[0] == ANSWER:
+        elif rival.entry is not None and a.band == ANSWER:
             line = where.example_lines[index.phrasing_rows(owner).index(row)]
             problems.append(Problem(where.file, line,
-                f"example '{text}' of '{mine.id}' would be answered by FAQ entry '{rival.id}' ({top:.2f}); if that "
+                f"example '{text}' of '{mine.id}' would be answered by FAQ entry '{rival.id}' ({a.confidence:.2f}); if that "
                 f"answer is right for it, remove the example, otherwise reword it", "warning"))
     return problems
 

@@ -80,7 +80,7 @@ def clarify(decision: Decision, options: int) -> list[Message]:
     top = decision.top
     buttons = [ask_button(e) for e in choices]
     return [Message(response="utter_clarify", buttons=buttons, payload=payload(
-        "clarify", choices[0].topic if choices else None, None, top.score if top else None, [], suggestions=buttons))]
+        "clarify", choices[0].topic if choices else None, None, decision.confidence, [], suggestions=buttons))]
 
 
 def route(reason: Route, contact: dict[str, Any], sources: list[dict], score: float | None = None) -> list[Message]:

@@ -81,6 +81,8 @@ class RetrievalIndex:
         self._embedder = embedder
         self.targets = targets_of(content)
         self.by_id = {t.id: t for t in self.targets}
+        # Entries group by topic, reasons by themselves: two candidates of one group agreeing is not doubt.
+        self.groups = [t.topic or t.id for t in self.targets]
         self.entries = [t.entry for t in self.targets if t.entry is not None]
         self.entry_by_id = {e.id: e for e in self.entries}
         n = len(self.targets)

@@ -22,7 +22,7 @@ import numpy as np
 from bot.answering import LANGUAGE, OFF_TOPIC, TREATMENT_DECISION
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.index import FEATURES
-from bot.retrieval.scorer import RetrievalSettings, group_of, top_and_margin
+from bot.retrieval.scorer import CONFIDENCE_INPUTS, RetrievalSettings, confidence, confidence_inputs, group_of, top_and_margin
 from devtools.eval.cases import Case, Got, matches
 from devtools.eval.offline import FeatureSet, replay
 
@@ -30,6 +30,7 @@ MAX_CLARIFY, MAX_WRONG, MAX_OOS = 0.10, 0.03, 0.03
 A_GRID = np.round(np.arange(0.20, 0.96, 0.02), 2)
 M_GRID = np.array([0.0, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12])
 C_GRID = np.round(np.arange(0.10, 0.96, 0.02), 2)
+P_GRID = np.round(np.arange(0.05, 1.0, 0.025), 3)  # bands on the acceptor's probability
 
 
 def weight_grid(features: dict[str, list[float]]) -> list[dict[str, float]]:
@@ -73,12 +74,42 @@ def _case_flags(case: Case, target) -> tuple[bool, float]:
     return False, credit(case, Got("answer", target.topic, target.id))
 
 
-def _search(fs: FeatureSet, base: RetrievalSettings, grid: list[dict[str, float]]) -> Choice:
+def _tops(fs: FeatureSet, base: RetrievalSettings, weights: dict[str, float]):
+    """Per case, under these weights: the confidence inputs, margin, and the credits of acting on the top
+    target and of a clarifying question (half credit when an acceptable topic is among its options)."""
+    cases, n = fs.cases, len(fs.cases)
+    groups = [group_of(t) for t in fs.targets]
+    w = np.array([weights.get(f, 0.0) for f in FEATURES], dtype=np.float32)
+    inputs = np.zeros((n, len(CONFIDENCE_INPUTS)))
+    margin = np.zeros(n)
+    is_route = np.zeros(n, dtype=bool)
+    ok_top = np.zeros(n)
+    ok_clarify = np.zeros(n)
+    for i in range(n):
+        values = fs.values[i] @ w
+        order, _, margin[i] = top_and_margin(values, groups, max(8, base.clarify_options))
+        inputs[i] = confidence_inputs(fs.values[i], values, order, margin[i], groups, float(fs.unknown[i]))
+        is_route[i], ok_top[i] = _case_flags(cases[i], fs.targets[int(order[0])])
+        options = [fs.targets[int(j)] for j in order if fs.targets[int(j)].entry is not None][:base.clarify_options]
+        ok_clarify[i] = credit(cases[i], Got("clarify")) or \
+            (0.5 if any(cases[i].topic_ok(t.topic) for t in options) else 0.0)
+    return inputs, margin, is_route, ok_top, ok_clarify
+
+
+def fit_acceptor(inputs: np.ndarray, right: np.ndarray) -> dict | None:
+    """Logistic regression: is the top target right, from the confidence inputs."""
+    from sklearn.linear_model import LogisticRegression
+
+    if right.all() or not right.any():
+        return None
+    model = LogisticRegression(C=1.0, max_iter=5000).fit(inputs, right)
+    return {"weights": {name: round(float(w), 4) for name, w in zip(CONFIDENCE_INPUTS, model.coef_[0])},
+            "bias": round(float(model.intercept_[0]), 4)}
+
+
+def _search(fs: FeatureSet, base: RetrievalSettings, grid: list[dict[str, float]], with_acceptor: bool = False) -> Choice:
     cases = fs.cases
     n = len(cases)
-    groups = [group_of(t) for t in fs.targets]
-    # Decided before the bands matter (a Spanish message's own hand-off reason is ignored here, so the
-    # search sees the language hand-off; `replay`, which reports, has the exact logic).
     named = np.array([r is not None for r in fs.named], dtype=bool)
     fixed = fs.urgent | fs.decision | named | fs.spanish
     ok_fixed = np.array([credit(c, Got("emergency")) if u else
@@ -86,27 +117,23 @@ def _search(fs: FeatureSet, base: RetrievalSettings, grid: list[dict[str, float]
                          credit(c, Got(r.kind, reason=r.id)) if r is not None else
                          credit(c, Got("handoff", reason=LANGUAGE))
                          for c, u, d, r in zip(cases, fs.urgent, fs.decision, fs.named)])
-    ok_clarify = np.array([credit(c, Got("clarify")) for c in cases])
     off = fs.unknown >= base.off_topic_min_unknown
     ok_nothing = np.array([credit(c, Got("out_of_scope", reason=OFF_TOPIC)) if o else credit(c, Got("handoff", reason="no_answer"))
                            for c, o in zip(cases, off)])
     inside = np.array([c.in_scope for c in cases])
     oos = np.array([c.out_of_scope for c in cases])
     n_in, n_oos = max(int(inside.sum()), 1), max(int(oos.sum()), 1)
-    A, M, C = A_GRID[:, None, None, None], M_GRID[None, :, None, None], C_GRID[None, None, :, None]
+    m_grid = M_GRID if not with_acceptor else np.array([0.0])
+    a_grid = A_GRID if not with_acceptor else P_GRID
+    c_grid = C_GRID if not with_acceptor else P_GRID
+    A, M, C = a_grid[:, None, None, None], m_grid[None, :, None, None], c_grid[None, None, :, None]
     best_key, best = None, None
     for weights in grid:
-        w = np.array([weights.get(f, 0.0) for f in FEATURES], dtype=np.float32)
-        scores = fs.values @ w
-        top = np.zeros(n)
-        margin = np.zeros(n)
-        is_route = np.zeros(n, dtype=bool)
-        ok_top = np.zeros(n)
-        for i in range(n):
-            order, top[i], margin[i] = top_and_margin(scores[i], groups, max(8, base.clarify_options))
-            is_route[i], ok_top[i] = _case_flags(cases[i], fs.targets[int(order[0])])
-        answered = (top >= A) & (margin >= M)                       # (a, m, 1, n)
-        clarify = ~answered & (top >= C)                            # (a, m, c, n)
+        inputs, margin, is_route, ok_top, ok_clarify = _tops(fs, base, weights)
+        acceptor = fit_acceptor(inputs[~fixed], ok_top[~fixed] > 0) if with_acceptor else None
+        sure = np.array([confidence(x, acceptor) for x in inputs])
+        answered = (sure >= A) & (margin >= M)                      # (a, m, 1, n)
+        clarify = ~answered & (sure >= C)                           # (a, m, c, n)
         right = np.where(fixed, ok_fixed,
                          np.where(is_route & (answered | clarify), ok_top,
                                   np.where(answered, ok_top, np.where(clarify, ok_clarify, ok_nothing))))
@@ -116,15 +143,15 @@ def _search(fs: FeatureSet, base: RetrievalSettings, grid: list[dict[str, float]
         oos_answered = (answered & plain & oos).sum(-1) / n_oos
         accuracy = right.sum(-1) / n
         feasible = (clarified <= MAX_CLARIFY) & (wrong <= MAX_WRONG) & (oos_answered <= MAX_OOS)
-        # Rank: feasible first, then accuracy, then fewer wrong answers, then fewer clarifications.
+        # Rank: feasible first, then credit, then fewer wrong answers, then fewer clarifications.
         key = np.where(feasible, 1.0, 0.0) * 10 + accuracy - 1e-3 * wrong - 1e-6 * clarified
         flat = np.flatnonzero(key == key.max())
         pick = np.unravel_index(flat[len(flat) // 2], key.shape)  # the middle of a plateau, not its edge
         if best_key is None or key[pick] > best_key:
             best_key = float(key[pick])
-            a, m, c = (float(A_GRID[pick[0]]), float(M_GRID[pick[1]]), float(C_GRID[pick[2]]))
+            a, m, c = (float(a_grid[pick[0]]), float(m_grid[pick[1]]), float(c_grid[pick[2]]))
             best = Choice(dataclasses.replace(base, weights=weights, answer_min_score=a, answer_min_margin=m,
-                                              clarify_min_score=c),
+                                              clarify_min_score=c, acceptor=acceptor),
                           float(accuracy[pick]), bool(feasible[pick]))
     return best
 
@@ -149,9 +176,10 @@ def learned_weights(fs: FeatureSet) -> dict[str, float]:
     return {f: round(w / total, 4) for f, w in coef.items() if w > 0}
 
 
-def calibrate(fs: FeatureSet, base: RetrievalSettings, grid) -> Choice:
-    """`grid`: a list of weight dicts, or "learned" (logistic regression on these cases, then the bands)."""
-    return _search(fs, base, [learned_weights(fs)] if grid == "learned" else grid)
+def calibrate(fs: FeatureSet, base: RetrievalSettings, grid, with_acceptor: bool = False) -> Choice:
+    """`grid`: a list of weight dicts, or "learned" (logistic regression on these cases, then the bands).
+    `with_acceptor`: the bands apply to a logistic acceptor's probability fitted on these cases."""
+    return _search(fs, base, [learned_weights(fs)] if grid == "learned" else grid, with_acceptor)
 
 
 def folds(cases: list[Case], k: int, seed: int = 7) -> list[np.ndarray]:
@@ -171,13 +199,13 @@ def folds(cases: list[Case], k: int, seed: int = 7) -> list[np.ndarray]:
     return [np.flatnonzero(assignment == f) for f in range(k)]
 
 
-def kfold(fs: FeatureSet, base: RetrievalSettings, grid: list[dict[str, float]], k: int = 5) -> tuple[list[Got], list[Choice]]:
+def kfold(fs: FeatureSet, base: RetrievalSettings, grid, k: int = 5, with_acceptor: bool = False) -> tuple[list[Got], list[Choice]]:
     """Out-of-fold replies for every case (in the cases' order) and the choice made on each fold's complement."""
     gots: list[Got | None] = [None] * len(fs.cases)
     choices = []
     for held in folds(fs.cases, k):
         train = np.setdiff1d(np.arange(len(fs.cases)), held)
-        choice = calibrate(fs.subset(train), base, grid)
+        choice = calibrate(fs.subset(train), base, grid, with_acceptor)
         choices.append(choice)
         for row, got in zip(held, replay(fs.subset(held), choice.settings)):
             gots[int(row)] = got
@@ -196,6 +224,9 @@ def config_block(settings: RetrievalSettings) -> str:
         f"    off_topic_min_unknown: {settings.off_topic_min_unknown:g}",
         f"    max_follow_ups: {settings.max_follow_ups}",
         f"    clarify_options: {settings.clarify_options}",
+        "    acceptor: " + ("null" if settings.acceptor is None else
+                           "{weights: {" + ", ".join(f"{k}: {v:g}" for k, v in settings.acceptor["weights"].items())
+                           + "}, bias: " + f"{settings.acceptor['bias']:g}" + "}"),
     ])
 
 

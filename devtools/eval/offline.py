@@ -16,7 +16,7 @@ from bot.answering import LANGUAGE, OFF_TOPIC, TREATMENT_DECISION
 from bot.handoffs import route_by_terms
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.index import RetrievalIndex, Target
-from bot.retrieval.scorer import ANSWER, CLARIFY, RetrievalSettings, band_of, group_of, top_and_margin
+from bot.retrieval.scorer import ANSWER, CLARIFY, RetrievalSettings, assess, group_of
 from bot.safety import get_checker
 from bot.text import looks_spanish
 from devtools.eval.cases import Case, Got
@@ -81,7 +81,6 @@ def reply_for(target: Target | None, band: str, off_topic: bool, clarified: bool
 
 
 def replay(fs: FeatureSet, settings: RetrievalSettings) -> list[Got]:
-    weights = settings.weight_vector()
     groups = [group_of(t) for t in fs.targets]
     out = []
     for i in range(len(fs.cases)):
@@ -94,15 +93,14 @@ def replay(fs: FeatureSet, settings: RetrievalSettings) -> list[Got]:
         if fs.named[i] is not None:
             out.append(Got(fs.named[i].kind, reason=fs.named[i].id, ms=float(fs.ms[i])))
             continue
-        values = fs.values[i] @ weights
-        order, top, margin = top_and_margin(values, groups, max(8, settings.clarify_options))
-        band, off_topic = band_of(top, margin, float(fs.unknown[i]), settings)
-        target = fs.targets[int(order[0])]
+        a = assess(fs.values[i], groups, float(fs.unknown[i]), settings)
+        band, off_topic, sure = a.band, a.off_topic, a.confidence
+        target = fs.targets[int(a.order[0])]
         if fs.spanish[i]:  # as bot/answering.py's in_spanish
             spanish_route = target.kind == "handoff" and band == ANSWER
             got = Got("handoff", reason=target.reason if spanish_route else LANGUAGE)
         else:
             got = reply_for(target, band, off_topic)
-        got.score, got.ms = top, float(fs.ms[i])
+        got.score, got.ms = sure, float(fs.ms[i])
         out.append(got)
     return out

@@ -39,24 +39,29 @@ W = [0.0, 0.15, 0.3, 0.45, 0.6]
 @dataclass(frozen=True)
 class Variant:
     name: str
-    model: str          # "base" or "fine-tuned"
-    grid: object        # list of weight dicts, or "learned"
+    model: str              # "base" or "fine-tuned"
+    grid: object            # list of weight dicts, or "learned"
+    acceptor: bool = False  # bands on a learned acceptor's probability instead of the top score
 
 
+SHARED = weight_grid({"dense": W, "dense_bare": W, "lexical": [0, 0.15, 0.3]})
+SENTENCES = weight_grid({"dense": [0.45, 0.6, 0.75], "dense_bare": [0, 0.25], "dense_sentence": [0, 0.1, 0.2],
+                         "lexical": [0, 0.15]})
 VARIANTS = [
     Variant("lexical only", "base", [{"lexical": 1.0}]),
     Variant("dense only", "base", [{"dense": 1.0}]),
     Variant("hybrid: dense + lexical", "base", weight_grid({"dense": W[1:], "dense_text": [0, 0.1], "lexical": W})),
-    Variant("hybrid + shared words down-weighted", "base",
-            weight_grid({"dense": W, "dense_bare": W, "lexical": [0, 0.15, 0.3]})),
-    Variant("hybrid + shared words + answer sentences", "base",
-            weight_grid({"dense": W[1:], "dense_bare": [0, 0.3], "dense_sentence": [0, 0.1, 0.2], "lexical": [0, 0.15, 0.3]})),
+    Variant("hybrid + shared words down-weighted", "base", SHARED),
+    Variant("hybrid + shared words + answer sentences", "base", SENTENCES),
     Variant("learned weights (logistic regression)", "base", "learned"),
     Variant("dense only", "fine-tuned", [{"dense": 1.0}]),
-    Variant("hybrid: dense + lexical", "fine-tuned", weight_grid({"dense": W[1:], "dense_text": [0, 0.1], "lexical": W})),
-    Variant("hybrid + shared words down-weighted", "fine-tuned",
-            weight_grid({"dense": W, "dense_bare": W, "lexical": [0, 0.15, 0.3]})),
+    Variant("hybrid + shared words down-weighted", "fine-tuned", SHARED),
+    Variant("hybrid + shared words + answer sentences", "fine-tuned", SENTENCES),
     Variant("learned weights (logistic regression)", "fine-tuned", "learned"),
+    Variant("hybrid + shared words, learned acceptor", "fine-tuned",
+            weight_grid({"dense": [0.5, 0.75, 1.0], "dense_bare": [0, 0.25, 0.5], "lexical": [0, 0.15]}), True),
+    Variant("hybrid + shared words + sentences, learned acceptor", "fine-tuned",
+            weight_grid({"dense": [0.6, 0.75], "dense_bare": [0, 0.25], "dense_sentence": [0, 0.1], "lexical": [0, 0.15]}), True),
 ]
 
 
@@ -116,9 +121,9 @@ def main(argv=None) -> int:
         if args.only and args.only not in variant.name:
             continue
         pool_fs, heldout_fs = features[variant.model]
-        oof_gots, _ = kfold(pool_fs, base, variant.grid)
+        oof_gots, _ = kfold(pool_fs, base, variant.grid, with_acceptor=variant.acceptor)
         oof = measure(pool_fs.cases, oof_gots)
-        choice = calibrate(pool_fs, base, variant.grid)
+        choice = calibrate(pool_fs, base, variant.grid, variant.acceptor)
         held = measure(heldout_fs.cases, replay(heldout_fs, choice.settings))
         results.append((variant, oof, held, choice))
         rows.append([variant.name, variant.model, pct(oof.accuracy), pct(oof.in_scope_accuracy), pct(oof.handoff_accuracy),
