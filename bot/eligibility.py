@@ -1,7 +1,11 @@
-"""Reading the eligibility form's answers and comparing them with KYMRIAH's approved indication.
+"""Reading the eligibility check's answers and comparing them with KYMRIAH's approved indication.
 
-The comparison is information, never a verdict: the summary says how answers line up with the
-label and that only the care team decides. Wording lives in domain.yml.
+The approved use (Medication Guide): patients up to 25 years old with B-cell precursor ALL that is
+refractory or in second or later relapse. A first relapse that did not go into remission with the
+treatment given for it is refractory disease too, so after "came back once" the check asks whether the
+leukemia went into remission after the latest treatment. The comparison is information, never a
+verdict: the summary says how the answers line up with the label and that only the care team decides.
+Wording lives in domain.yml.
 """
 from __future__ import annotations
 
@@ -10,69 +14,134 @@ from dataclasses import dataclass
 
 UNSURE = "not_sure"
 MAX_APPROVED_AGE = 25
+B_CELL_ALL, OTHER = "b_cell_all", "other"
+REFRACTORY, FIRST_RELAPSE, SECOND_RELAPSE = "refractory", "first_relapse", "second_or_later_relapse"
+IN_REMISSION, NOT_IN_REMISSION = "in_remission", "not_in_remission"
+SLOTS = ("patient_age", "diagnosis", "disease_status", "relapse_response")
 
-_UNSURE = re.compile(r"\b(not sure|unsure|don'?t know|dont know|no idea|idk|not certain|maybe|dunno)\b", re.I)
+_UNSURE = re.compile(r"\b(not sure|unsure|don'?t know|dont know|no idea|idk|not certain|maybe|dunno|no s[eé]|not really sure)\b", re.I)
 _NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
     "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }
-_MONTHS = re.compile(r"(\d+)\s*(?:months?|mos?)\b", re.I)
+_MONTHS = re.compile(r"(\d+)\s*(?:months?|mos?)\b(?:\s*old)?", re.I)
+# An age said as an age ("is 19", "19 years old", "19yo", "age 19", "a 19-year-old"): what may be read from a
+# message that answers another question ("my son is 19 and relapsed twice").
+_AGE_IN_CONTEXT = re.compile(
+    r"\b(?:(?:is|s|he's|she's|i'm|im|am|age|aged|turned|turning)\s+(\d{1,3})\b(?!\s*(?:times|x|weeks|days|months|%|percent))"
+    r"|(\d{1,3})\s*(?:years?|yrs?|yo|y/o|year-old|yr-old|-year-old)\b)", re.I)
 
 
-def parse_age(text: str) -> float | str | None:
-    """Years as a number, UNSURE, or None when no age can be read ("nineteen", "19 yo", "she's 6")."""
+def _number_in_words(lowered: str) -> float | None:
+    total, found = 0, False
+    for word in re.findall(r"[a-z]+", lowered.replace("-", " ")):
+        if word in _NUMBER_WORDS:
+            total += _NUMBER_WORDS[word]
+            found = True
+        elif found:
+            break
+    return float(total) if found else None
+
+
+def parse_age(text: str, strict: bool = False) -> float | str | None:
+    """Years as a number, UNSURE, or None when no age can be read ("nineteen", "19 yo", "she's 6").
+    `strict`: only an age said as an age (for a message that answers another question)."""
     if not text:
         return None
     lowered = text.lower()
     months = _MONTHS.search(lowered)
     if months:
         return round(int(months.group(1)) / 12, 2)
+    in_context = _AGE_IN_CONTEXT.search(lowered)
+    if in_context:
+        age = int(in_context.group(1) or in_context.group(2))
+        return float(age) if 0 <= age <= 120 else None
+    if strict:
+        return None
     digits = re.findall(r"\b(\d{1,3})(?:\.\d+)?\b", lowered)
     if digits:
         age = int(digits[0])
         return float(age) if 0 <= age <= 120 else None
-    words = re.findall(r"[a-z]+", lowered.replace("-", " "))
-    total, found = 0, False
-    for word in words:
-        if word in _NUMBER_WORDS:
-            total += _NUMBER_WORDS[word]
-            found = True
-        elif found:
-            break
-    if found:
-        return float(total)
-    if _UNSURE.search(lowered):
-        return UNSURE
-    return None
+    words = _number_in_words(lowered)
+    if words is not None:
+        return words
+    return UNSURE if _UNSURE.search(lowered) else None
 
 
-def parse_diagnosis(text: str) -> str | None:
+def parse_diagnosis(text: str, strict: bool = False) -> str | None:
     lowered = (text or "").lower()
-    if _UNSURE.search(lowered):
+    if not strict and _UNSURE.search(lowered):
         return UNSURE
-    if re.search(r"\b(another|other|different|aml|myeloid|lymphoma|cml|t[\s-]?cell)\b", lowered):
-        return "other"
+    if re.search(r"\b(another|other|different|aml|myeloid|lymphoma|cml|hodgkin|t[\s-]?cell all|t[\s-]?all)\b", lowered):
+        return OTHER
     if re.search(r"\b(b[\s-]?cell|pre[\s-]?b|b[\s-]?all|b[\s-]?precursor)\b", lowered) or \
-            re.search(r"\b(all|acute lymphoblastic|lymphoblastic)\b", lowered):
-        return "b_cell_all"
+            re.search(r"\b(acute lymphoblastic|lymphoblastic)\b", lowered) or \
+            (not strict and re.search(r"\ball\b", lowered)) or re.search(r"\b(ALL)\b", text or ""):
+        return B_CELL_ALL
     return None
 
 
-def parse_status(text: str) -> str | None:
+def parse_status(text: str, strict: bool = False) -> str | None:
     lowered = (text or "").lower()
-    if _UNSURE.search(lowered):
+    if not strict and _UNSURE.search(lowered):
         return UNSURE
-    if re.search(r"\b(refractory|didn'?t respond|did not respond|not respond|no remission|never went into remission|resistant|didn'?t work|did not work)\b", lowered):
-        return "refractory"
-    if re.search(r"\b(second|2nd|third|3rd|twice|two times|2 times|three times|3 times|multiple|several|again and again|more than once)\b", lowered):
-        return "second_or_later_relapse"
-    if re.search(r"\b(first|1st|once|one time|1 time|relapsed|relapse|came back)\b", lowered):
-        return "first_relapse"
-    if re.search(r"\b(remission|new(ly)? diagnosed|just diagnosed|in treatment)\b", lowered):
-        return "other"
+    if re.search(r"\b(refractory|didn'?t respond|did not respond|not respond|never went into remission|resistant|"
+                 r"didn'?t work|did not work|never went away|primary refractory)\b", lowered):
+        return REFRACTORY
+    if re.search(r"\b(second|2nd|third|3rd|twice|two times|2 times|three times|3 times|multiple|several|"
+                 r"again and again|more than once|relapsed twice|2 relapses|two relapses)\b", lowered):
+        return SECOND_RELAPSE
+    relapse_words = r"\b(relapsed|relapse|came back|come back|comes back|returned)\b"
+    if re.search(relapse_words, lowered) or (not strict and re.search(r"\b(first|1st|once|one time|1 time)\b", lowered)):
+        return FIRST_RELAPSE
+    if re.search(r"\b(newly diagnosed|just diagnosed|first treatment|in treatment)\b", lowered):
+        return OTHER
     return None
+
+
+def parse_remission(text: str, strict: bool = False) -> str | None:
+    """After a first relapse: did the leukemia go into remission with the latest treatment?"""
+    lowered = (text or "").lower()
+    if not strict and _UNSURE.search(lowered):
+        return UNSURE
+    if re.search(r"\b(no remission|not in remission|didn'?t go into remission|did not go into remission|"
+                 r"never went into remission)\b", lowered) or (not strict and re.search(
+                 r"\b(didn'?t (?:respond|work|go away)|did not (?:respond|work|go away)|still (?:there|has|have|active)|"
+                 r"not gone)\b", lowered)):
+        return NOT_IN_REMISSION
+    if re.search(r"\b(in remission|went into remission)\b", lowered) or (not strict and re.search(
+            r"\b(remission|it went away|gone|responded|cleared)\b", lowered)):
+        return IN_REMISSION
+    if not strict and re.fullmatch(r"\s*(no|nope|no it did not|no it didn'?t)\W*\s*", lowered):
+        return NOT_IN_REMISSION
+    if not strict and re.fullmatch(r"\s*(yes|yeah|yep|yes it did)\W*\s*", lowered):
+        return IN_REMISSION
+    return None
+
+
+PARSERS = {"patient_age": parse_age, "diagnosis": parse_diagnosis, "disease_status": parse_status,
+           "relapse_response": parse_remission}
+
+
+def read_answers(text: str, requested: str | None) -> dict[str, object]:
+    """Every answer a message gives: the requested one read loosely, the others only when said plainly
+    ("my son is 19 and relapsed twice" answers age and status at once; "actually it's AML" corrects the
+    diagnosis whatever was asked)."""
+    found: dict[str, object] = {}
+    for slot, parser in PARSERS.items():
+        value = parser(text, strict=slot != requested)
+        if value is not None:
+            found[slot] = value
+    return found
+
+
+def required_slots(disease_status: object) -> list[str]:
+    slots = ["patient_age", "diagnosis", "disease_status"]
+    if disease_status == FIRST_RELAPSE:
+        slots.append("relapse_response")
+    return slots
 
 
 @dataclass(frozen=True)
@@ -80,9 +149,11 @@ class Comparison:
     matches: bool
     differences: list[str]
     unknowns: list[str]
+    # A first relapse that did not go into remission: in line with the label, because it is refractory.
+    refractory_relapse: bool = False
 
 
-def compare(age: float | str | None, diagnosis: str | None, status: str | None) -> Comparison:
+def compare(age: object, diagnosis: object, status: object, remission: object = None) -> Comparison:
     differences, unknowns = [], []
     if age == UNSURE or age is None:
         unknowns.append("age")
@@ -90,10 +161,19 @@ def compare(age: float | str | None, diagnosis: str | None, status: str | None) 
         differences.append(f"the approved use is for patients up to {MAX_APPROVED_AGE} years old")
     if diagnosis == UNSURE or diagnosis is None:
         unknowns.append("diagnosis")
-    elif diagnosis != "b_cell_all":
+    elif diagnosis != B_CELL_ALL:
         differences.append("the approved use in children and young adults is for B-cell ALL")
+    refractory_relapse = False
     if status == UNSURE or status is None:
-        unknowns.append("disease status")
-    elif status not in ("refractory", "second_or_later_relapse"):
+        unknowns.append("where the leukemia is now")
+    elif status == FIRST_RELAPSE:
+        if remission == NOT_IN_REMISSION:
+            refractory_relapse = True
+        elif remission == IN_REMISSION:
+            differences.append("the approved use is for leukemia that did not respond to treatment or came back two "
+                               "or more times; a first relapse that went into remission is not part of it")
+        else:
+            unknowns.append("whether the leukemia went into remission after the latest treatment")
+    elif status not in (REFRACTORY, SECOND_RELAPSE):
         differences.append("the approved use is for leukemia that did not respond to treatment or came back two or more times")
-    return Comparison(not differences and not unknowns, differences, unknowns)
+    return Comparison(not differences and not unknowns, differences, unknowns, refractory_relapse)
