@@ -7,6 +7,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 # Rasa would otherwise try to send usage data and error reports; this machine has no such network.
 export RASA_TELEMETRY_ENABLED := false
+# Rasa stops a turn after this many actions (its circuit breaker, default 10). The longest legitimate turn
+# here is 3 actions (an answer, the form asking again, listen), so 6 cuts any loop early.
+export MAX_NUMBER_OF_PREDICTIONS ?= 6
 # endpoints.yml reads these; the defaults make a bare `rasa` command work from this folder.
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
 export TRACKER_DIALECT ?= sqlite

@@ -24,11 +24,13 @@ class ActionAnswerQuestion(Action):
             unsure_count=int(tracker.get_slot("unsure_count") or 0),
             faq_id=latest_entity(tracker, "faq_id"),
             intent=(tracker.latest_message.get("intent") or {}).get("name"),
+            last_faq_id=tracker.get_slot("last_faq_id"),
         )
         say(dispatcher, outcome.messages, tracker)
         events = [SlotSet("unsure_count", float(outcome.unsure_count))]
-        if outcome.kind == "answer":
-            events.append(SlotSet("last_faq_id", outcome.faq_id))
+        if outcome.kind == "answer" and outcome.faq_id:
+            # The conversation's context: what "how long does it take?" refers to next.
+            events += [SlotSet("last_faq_id", outcome.faq_id), SlotSet("last_topic", outcome.topic)]
         return events
 
 

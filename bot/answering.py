@@ -9,6 +9,7 @@ from bot.live import Snapshot
 from bot.replies import Message
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.scorer import ANSWER, CLARIFY, Decision, decide
+from bot.questions import looks_like_follow_up, question_part, split_two, wants_simpler
 from bot.safety import get_checker
 from bot.text import looks_spanish
 
@@ -62,10 +63,54 @@ def person_requested(snapshot: Snapshot, text: str, treatment_decision: bool = F
     return _route(snapshot, REQUEST_PERSON) or _handoff(snapshot, "utter_handoff", REQUEST_PERSON)
 
 
-def answer_entry(snapshot: Snapshot, entry_id: str, score: float = 1.0, simple: bool = False) -> Outcome:
+def answer_entry(snapshot: Snapshot, entry_id: str, score: float = 1.0, simple: bool = False,
+                 also: list | None = None) -> Outcome:
     entry = snapshot.index.entry_by_id[entry_id]
-    messages = replies.answer(entry, score, snapshot.index.entry_by_id, snapshot.settings.max_follow_ups, simple=simple)
+    messages = replies.answer(entry, score, snapshot.index.entry_by_id, snapshot.settings.max_follow_ups,
+                              simple=simple, also=also)
     return Outcome(messages, "answer", entry.id, entry.topic)
+
+
+def _rank(decision: Decision) -> tuple:
+    """Which of several readings of one message to act on: a confident answer first, then the most sure."""
+    return ({ANSWER: 2, CLARIFY: 1}.get(decision.band, 0), decision.confidence)
+
+
+def understand(snapshot: Snapshot, text: str, previous=None) -> Decision:
+    """Retrieval's decision for a message, read in context: a follow-up ("how long does it take") is also
+    asked joined to the question just answered, and a long story is also asked by its question sentences.
+    A message that stands on its own keeps its own reading, and a hand-off reason found in the message
+    itself always wins (a person is needed whatever was said before)."""
+    index, settings = snapshot.index, snapshot.settings
+    alone = decide(index, text, settings)
+    top = alone.top
+    if top is not None and top.target.kind != ANSWER_TARGET and alone.band == ANSWER:
+        return alone
+    readings = [alone]
+    asked = question_part(text)
+    if asked:
+        readings.append(decide(index, asked, settings))
+    if previous is not None:
+        content_words = len([l for l in alone.query.lemmas if l not in index.generic])
+        if looks_like_follow_up(text, content_words):
+            readings.append(decide(index, f"{previous.question} {text}", settings))
+        elif alone.band == ANSWER:
+            return alone
+    return max(readings, key=_rank)
+
+
+def second_answer(snapshot: Snapshot, text: str, first: Decision):
+    """For "what is X and how long does it last": the entry the second question is about, if retrieval is
+    sure of it and it is not the first answer's entry."""
+    parts = split_two(text)
+    if parts is None or first.band != ANSWER or first.top is None or first.top.target.entry is None:
+        return None
+    for part in parts:
+        other = decide(snapshot.index, part, snapshot.settings)
+        entry = other.top.target.entry if other.top is not None else None
+        if other.band == ANSWER and entry is not None and entry.id != first.top.target.id:
+            return entry
+    return None
 
 
 def in_spanish(snapshot: Snapshot, decision: Decision) -> Outcome:
@@ -102,7 +147,8 @@ def act_on(snapshot: Snapshot, decision: Decision, unsure_count: int = 0, intent
 
 
 def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | None = None,
-            intent: str | None = None) -> Outcome:
+            intent: str | None = None, last_faq_id: str | None = None) -> Outcome:
+    """The reply to one message. `last_faq_id`: the entry answered last in this conversation (its context)."""
     checker = get_checker()
     if text and checker.urgent_symptom(text):
         return emergency()
@@ -113,7 +159,13 @@ def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | 
     named = route_by_terms(snapshot.content.routes, text or "")
     if named is not None:
         return _route(snapshot, named.id)
-    decision = decide(snapshot.index, text or "", snapshot.settings)
     if text and looks_spanish(text):
-        return in_spanish(snapshot, decision)
+        return in_spanish(snapshot, decide(snapshot.index, text, snapshot.settings))
+    previous = snapshot.index.entry_by_id.get(last_faq_id) if last_faq_id else None
+    if previous is not None and wants_simpler(text):
+        return answer_entry(snapshot, previous.id, simple=True)
+    decision = understand(snapshot, text or "", previous)
+    also = second_answer(snapshot, text or "", decision)
+    if also is not None:
+        return answer_entry(snapshot, decision.top.target.id, decision.confidence, also=[also])
     return act_on(snapshot, decision, unsure_count, intent)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.contract import CONTACT_FIELDS
 from bot.handoffs import HANDOFF, OUT_OF_SCOPE, Route, load_routes
 from bot.problems import Problem
 from bot.yaml_lines import Located, YamlProblem, load_located
@@ -185,9 +186,6 @@ def load_sources(sources_dir: Path) -> tuple[dict[str, SourceDocument], list[Sup
     return documents, superseded, problems + superseded_problems
 
 
-CONTACT_FIELDS = ("name", "role", "phone", "email")
-
-
 def load_contacts(path: Path) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
     """Every named contact in data/contacts.yml (`program_contact` is the one every hand-off falls back to)."""
     try:
@@ -205,7 +203,8 @@ def load_contacts(path: Path) -> tuple[dict[str, dict[str, Any]], list[Problem]]
         if missing:
             problems.append(Problem(path, located.key_lines.get(str(name), 1), f"{name} is missing {', '.join(missing)}"))
             continue
-        contacts[str(name)] = {k: str(node.value[k]) for k in CONTACT_FIELDS}
+        # The contract's fields, plus any other text the pages may show (such as `purpose`).
+        contacts[str(name)] = {k: str(v) for k, v in node.value.items() if isinstance(v, (str, int, float))}
     return contacts, problems
 
 

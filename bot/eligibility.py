@@ -60,7 +60,7 @@ def parse_age(text: str, strict: bool = False) -> float | str | None:
         return float(age) if 0 <= age <= 120 else None
     if strict:
         return None
-    digits = re.findall(r"\b(\d{1,3})(?:\.\d+)?\b", lowered)
+    digits = re.findall(r"\b(\d{1,3})(?:\.\d+)?\b(?!\s*(?:times|x\b|relapses?|weeks|days|%|percent))", lowered)
     if digits:
         age = int(digits[0])
         return float(age) if 0 <= age <= 120 else None

@@ -35,6 +35,8 @@ def _env(**extra: str) -> dict[str, str]:
     env.setdefault("HF_HUB_OFFLINE", "1")
     env.setdefault("TRANSFORMERS_OFFLINE", "1")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    # Rasa's circuit breaker: the longest legitimate turn is 3 actions (see the Makefile).
+    env.setdefault("MAX_NUMBER_OF_PREDICTIONS", "6")
     env.update(extra)
     return env
 

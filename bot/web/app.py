@@ -27,7 +27,8 @@ from bot.web.state import (
     SessionStore,
 )
 from bot.web.handlers import render_pages
-from bot.web.upstream import Upstream, contract_contact, load_contact_entry
+from bot import contract
+from bot.web.upstream import Upstream, load_program_contact
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,8 @@ def create_app(settings: Settings | None = None, *, redactor: Redactor | None = 
     gateway = settings.gateway
     app = web.Application(middlewares=MIDDLEWARES, client_max_size=gateway.max_body_bytes)
     app[SETTINGS_KEY] = settings
-    entry = load_contact_entry(settings.paths.contacts_file)
-    contact = contract_contact(entry)
+    entry = load_program_contact(settings.paths.contacts_file)
+    contact = contract.contact(entry)
     app[CONTACT_KEY] = contact
     app[PAGES_KEY] = render_pages(entry)
     app[SESSIONS_KEY] = SessionStore(ttl_s=gateway.session_ttl_s, max_sessions=gateway.max_sessions)

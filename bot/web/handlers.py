@@ -23,7 +23,8 @@ from bot.web.state import (
     SETTINGS_KEY,
     UPSTREAM_KEY,
 )
-from bot.web.upstream import UpstreamUnavailable, has_payload, unavailable_reply
+from bot.contract import unavailable_reply
+from bot.web.upstream import UpstreamUnavailable, has_payload
 
 log = logging.getLogger(__name__)
 

@@ -7,58 +7,24 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import yaml
 
+from bot.content import load_contacts
 from bot.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
-
-CONTACT_FIELDS = ("name", "role", "phone", "email")
-
-UNAVAILABLE_TEXT = (
-    "Sorry, the assistant is not available right now. Please try again in a few minutes, "
-    "or contact the program directly. If your child may need urgent care, call your child's care team "
-    "or get emergency help (911) right away."
-)
 
 
 class UpstreamUnavailable(Exception):
     """Rasa (or the action server behind it) did not give a usable reply in time."""
 
 
-def load_contact_entry(path: Path) -> dict[str, str] | None:
-    """The `program_contact` entry of data/contacts.yml, its scalar fields as strings."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        log.warning("program contact not loaded from %s: %s", path, exc)
-        return None
-    entry = data.get("program_contact") if isinstance(data, dict) else None
-    if not isinstance(entry, dict):
-        return None
-    return {key: str(value) for key, value in entry.items() if isinstance(value, (str, int, float))}
-
-
-def contract_contact(entry: dict[str, str] | None) -> dict[str, str] | None:
-    """The contact as the reply contract carries it: `{name, role, phone, email}`."""
-    if not entry:
-        return None
-    return {key: entry[key] for key in CONTACT_FIELDS if entry.get(key)}
-
-
-def unavailable_reply(contact: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The one message the gateway answers with when the back end is down or too slow."""
-    custom: dict[str, Any] = {
-        "kind": "handoff",
-        "reason": "unavailable",
-        "topic": None,
-        "faq_id": None,
-        "score": None,
-        "sources": [],
-    }
-    if contact:
-        custom["contact"] = dict(contact)
-    return [{"text": UNAVAILABLE_TEXT, "custom": custom}]
+def load_program_contact(path: Path) -> dict[str, str] | None:
+    """The program contact as data/contacts.yml has it, read by the content loader (the one reader of that
+    file); None (and a warning) if the file cannot be used."""
+    contacts, problems = load_contacts(path)
+    for problem in problems:
+        log.warning("%s", problem.format())
+    return contacts.get("program_contact")
 
 
 def normalise_messages(raw: Any) -> list[dict[str, Any]]:

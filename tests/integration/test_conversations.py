@@ -70,7 +70,9 @@ def test_eligibility_answers_outside_the_label_are_explained(conversation):
     conversation.ask("is my son eligible for car t")
     conversation.ask("nineteen")
     conversation.ask("b cell all")
-    payload, messages = conversation.ask("first relapse")
+    payload, _ = conversation.ask("first relapse")
+    assert payload.get("asking") == "relapse_response"  # a first relapse that did not respond is refractory
+    payload, messages = conversation.ask("yes, it went into remission")
     assert payload["kind"] == "eligibility" and payload["in_line_with_label"] is False
     assert "two or more times" in texts(messages)
 

@@ -1,6 +1,7 @@
 import pytest
 
-from bot.eligibility import UNSURE, compare, parse_age, parse_diagnosis, parse_status
+from bot.eligibility import (IN_REMISSION, NOT_IN_REMISSION, UNSURE, compare, parse_age, parse_diagnosis,
+                             parse_remission, parse_status, read_answers, required_slots)
 
 
 @pytest.mark.parametrize("text, age", [
@@ -39,6 +40,36 @@ def test_comparison_never_decides_but_reports_differences():
     older = compare(30.0, "b_cell_all", "second_or_later_relapse")
     assert not older.matches and any("25" in d for d in older.differences)
     first = compare(10.0, "b_cell_all", "first_relapse")
-    assert not first.matches and first.differences
+    assert not first.matches and not first.differences and first.unknowns  # remission not known yet
     unsure = compare(UNSURE, UNSURE, "refractory")
     assert unsure.unknowns == ["age", "diagnosis"] and not unsure.differences
+
+
+def test_a_first_relapse_is_compared_by_whether_it_went_into_remission():
+    refractory = compare(10.0, "b_cell_all", "first_relapse", NOT_IN_REMISSION)
+    assert refractory.matches and refractory.refractory_relapse
+    in_remission = compare(10.0, "b_cell_all", "first_relapse", IN_REMISSION)
+    assert not in_remission.matches and in_remission.differences
+    assert required_slots("first_relapse")[-1] == "relapse_response"
+    assert "relapse_response" not in required_slots("refractory")
+
+
+@pytest.mark.parametrize("text, value", [
+    ("no", NOT_IN_REMISSION), ("not in remission", NOT_IN_REMISSION), ("it did not go away", NOT_IN_REMISSION),
+    ("yes it went into remission", IN_REMISSION), ("yes", IN_REMISSION), ("not sure", UNSURE),
+])
+def test_remission(text, value):
+    assert parse_remission(text) == value
+
+
+@pytest.mark.parametrize("text, requested, found", [
+    ("my son is 19 and relapsed twice", "patient_age", {"patient_age": 19.0, "disease_status": "second_or_later_relapse"}),
+    ("he's 14 with pre-B ALL", "patient_age", {"patient_age": 14.0, "diagnosis": "b_cell_all"}),
+    ("actually it's AML, not ALL", "disease_status", {"diagnosis": "other"}),
+    ("it came back once and went into remission", "disease_status",
+     {"disease_status": "first_relapse", "relapse_response": IN_REMISSION}),
+    ("she was first diagnosed at 5, she's 9 now", "patient_age", {"patient_age": 9.0}),
+    ("it relapsed 2 times", "patient_age", {"disease_status": "second_or_later_relapse"}),  # 2 is not an age here
+])
+def test_one_message_can_answer_several_questions(text, requested, found):
+    assert read_answers(text, requested) == found

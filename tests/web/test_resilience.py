@@ -8,7 +8,7 @@ import pytest
 import yaml
 from aiohttp import web
 
-from bot.web.upstream import UNAVAILABLE_TEXT
+from bot.contract import UNAVAILABLE_TEXT
 
 pytestmark = pytest.mark.asyncio
 

@@ -1,0 +1,71 @@
+"""What a message asks: its question sentences, a second question joined by "and", a follow-up that only
+makes sense after the last answer, or a request for simpler words.
+
+Plain text heuristics with no model: the decisions they feed are still made by retrieval's confidence
+(bot/answering.py), so a wrong guess here costs a second retrieval call, not a wrong answer.
+"""
+from __future__ import annotations
+
+import re
+
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+_QUESTION_START = re.compile(
+    r"^\s*(what|what's|whats|how|why|when|where|who|which|is|are|was|were|does|do|did|can|could|will|would|should|"
+    r"may|has|have)\b", re.I)
+# "what is lymphodepletion and how many days does it last": a second question after "and" / "also".
+_SECOND_QUESTION = re.compile(
+    r"\s*(?:,\s*)?\b(?:and|also|plus)\s+(?=(?:what|how|why|when|where|who|which|is|are|does|do|can|will|should)\b)", re.I)
+_SIMPLER = re.compile(
+    r"\b(simpler|simple words|simply|plain (?:english|words|language)|easier (?:words|way)|easy words|"
+    r"explain (?:it|that) (?:to|for) (?:a|my) (?:kid|child|\d+ ?(?:year|yr)s? ?old)|eli5|dumb it down|"
+    r"in kid terms|for my (?:\d+ ?(?:year|yr)s? ?old|little one|kid|son|daughter) to understand|i don'?t understand)\b", re.I)
+# Words that point back at the previous answer ("does it hurt", "how long does that take").
+_ANAPHORA = re.compile(r"\b(it|that|this|they|them|those|these|there|then|one|he|she|him|her)\b", re.I)
+_CUE = re.compile(
+    r"^\s*(and|but|so|ok|okay|also|what about|how about|then|why|why not|how long|how often|how many|how much|"
+    r"is it|does it|will it|can it|what if|what next|what comes next|what happens next|and then|for a)\b", re.I)
+LONG_MESSAGE_WORDS = 30
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text or "") if s.strip()]
+
+
+def is_question(sentence: str) -> bool:
+    return sentence.rstrip().endswith("?") or bool(_QUESTION_START.search(sentence))
+
+
+def question_part(text: str) -> str | None:
+    """For a long message that tells a story and asks something, the question sentences; else None."""
+    if len((text or "").split()) < LONG_MESSAGE_WORDS:
+        return None
+    asked = [s for s in sentences(text) if is_question(s)]
+    if not asked or len(asked) == len(sentences(text)):
+        return None
+    return " ".join(asked[-2:])
+
+
+def split_two(text: str) -> tuple[str, str] | None:
+    """Two questions in one message ("what is X and how long does it last"), or None."""
+    parts = _SECOND_QUESTION.split(text or "", maxsplit=1)
+    if len(parts) != 2:
+        asked = [s for s in sentences(text) if is_question(s)]
+        if len(asked) == 2:
+            return asked[0], asked[1]
+        return None
+    first, second = parts[0].strip(" ,"), parts[1].strip()
+    if len(first.split()) < 2 or len(second.split()) < 2:
+        return None
+    return first, second
+
+
+def wants_simpler(text: str) -> bool:
+    return bool(_SIMPLER.search(text or ""))
+
+
+def looks_like_follow_up(text: str, content_words: int) -> bool:
+    """Short, or bound to what was said before ("how long", "does it hurt", "and for a toddler?")."""
+    words = len((text or "").split())
+    if words <= 4 or content_words <= 1:
+        return True
+    return words <= 10 and bool(_CUE.search(text) or _ANAPHORA.search(text))
