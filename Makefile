@@ -46,11 +46,12 @@ test: train         ## everything CI runs
 	@.venv/rasa/bin/python -m pytest -q -o addopts="-p no:cacheprovider" tests/rasa_unit
 	@$(ACTIONS_PY) -m pytest -q tests
 
-eval: train         ## run ../shared/eval/dev.yml and tests/eval through a freshly started assistant
-	@$(ACTIONS_PY) -m bot eval --peers
+eval: train         ## held-out, tuning and dev sets end to end, conversations, and the peers (docs/benchmarks.md)
+	@$(ACTIONS_PY) -m devtools.eval
 
-bench: install      ## retrieval and end-to-end latency benchmarks
-	@$(ACTIONS_PY) -m benchmarks.retrieval_latency
+bench: train        ## answer latency in process, and REST latency and memory beside a vanilla `rasa init` bot
+	@$(ACTIONS_PY) -m devtools.benchmarks.retrieval_latency
+	@$(ACTIONS_PY) -m devtools.benchmarks.rest_latency
 
 clean:
 	rm -rf models logs .cache test-output results

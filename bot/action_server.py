@@ -22,15 +22,16 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None) 
     torch.set_num_threads(1)
     from actions.common import set_live
     from bot.live import LiveContent
+    from bot.answering import respond
     from bot.safety import get_checker
 
     live = LiveContent(settings)
     set_live(live)
     get_checker()
-    live.snapshot.index.decide("warm up")
+    respond(live.snapshot, "warm up the tagger and the encoder")
     live.start_watching()
-    log.info("content loaded: %d FAQ entries, %d source passages",
-             len(live.snapshot.content.entries), len(live.snapshot.index.passages))
+    log.info("content loaded: %d FAQ entries, %d hand-off reasons and near misses",
+             len(live.snapshot.content.entries), len(live.snapshot.content.routes))
 
     executor = ActionExecutor()
     executor.register_package("actions")

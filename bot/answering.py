@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot import replies
-from bot.handoffs import HANDOFF, OUT_OF_SCOPE, route_by_terms
+from bot.content.handoffs import HANDOFF, OUT_OF_SCOPE, route_by_terms
 from bot.live import Snapshot
 from bot.replies import Message
 from bot.retrieval.index import ANSWER as ANSWER_TARGET

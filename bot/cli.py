@@ -11,7 +11,7 @@ from bot.settings import load_settings
 
 def cmd_faq_check(args: argparse.Namespace) -> int:
     from bot.content import load_content
-    from bot.faq_check import check_content, check_replies
+    from bot.content.checks import check_content, check_replies
     from bot.problems import errors
 
     settings = load_settings()

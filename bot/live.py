@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.content import Content, load_content
 from bot.embedding import Embedder
-from bot.faq_check import check_content
+from bot.content.checks import check_content
 from bot.problems import Problem, errors
 from bot.retrieval.finetune import current_model
 from bot.retrieval.index import RetrievalIndex

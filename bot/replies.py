@@ -12,7 +12,7 @@ from typing import Any
 from bot.content import FaqEntry
 from bot.contract import contact as contract_contact
 from bot.contract import payload
-from bot.handoffs import Route
+from bot.content.handoffs import Route
 from bot.retrieval.scorer import Decision
 
 

@@ -83,7 +83,7 @@ class Stack:
                     env)
 
     def start_gateway(self) -> None:
-        self._spawn("gateway", [str(ACTIONS_PYTHON), "-m", "bot.web"],
+        self._spawn("gateway", [str(ACTIONS_PYTHON), "-m", "gateway"],
                     _env(GATEWAY_PORT=str(self.gateway_port), RASA_URL=self.rasa_url,
                          ACTIONS_URL=self.actions_url, **self.env_overrides))
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from bot.content import Content, FaqEntry
 from bot.embedding import Embedder
-from bot.handoffs import Route
+from bot.content.handoffs import Route
 from bot.text import STOP_LEMMAS, TypoFixer, english_words, fold_lemma, lemma_batch, nlp, normalise
 
 ANSWER = "answer"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answering import LANGUAGE, OFF_TOPIC, TREATMENT_DECISION
-from bot.handoffs import route_by_terms
+from bot.content.handoffs import route_by_terms
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.index import RetrievalIndex, Target
 from bot.retrieval.scorer import ANSWER, CLARIFY, RetrievalSettings, assess, group_of

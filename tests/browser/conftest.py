@@ -1,5 +1,5 @@
 """Browser-test fixtures: the back end (the real stack when the `stack` fixture exists, else a stub Rasa),
-the gateway run as `python -m bot.web` in a subprocess, and Debian's Chromium driven by Playwright.
+the gateway run as `python -m gateway` in a subprocess, and Debian's Chromium driven by Playwright.
 
 Environment knobs: KYW_BROWSER_BACKEND=stub forces the stub even when `stack` exists.
 """
@@ -94,7 +94,7 @@ def backend(request):
 
 
 class GatewayProcess:
-    """`python -m bot.web` on a free loopback port, as it runs in production."""
+    """`python -m gateway` on a free loopback port, as it runs in production."""
 
     def __init__(self, rasa_url: str, actions_url: str, name: str, **env: str):
         self.port = free_port()
@@ -112,7 +112,7 @@ class GatewayProcess:
         environment.update(env)
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.web"], cwd=ROOT, env=environment, stdout=self._log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "gateway"], cwd=ROOT, env=environment, stdout=self._log, stderr=subprocess.STDOUT
         )
 
     def wait_healthy(self, timeout_s: float = 90) -> None:

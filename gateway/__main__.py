@@ -1,4 +1,4 @@
-"""`python -m bot.web`: run the gateway on GATEWAY_HOST:GATEWAY_PORT (default 0.0.0.0:8000)."""
+"""`python -m gateway`: run the gateway on GATEWAY_HOST:GATEWAY_PORT (default 0.0.0.0:8000)."""
 from __future__ import annotations
 
 import logging
@@ -7,7 +7,7 @@ import os
 from aiohttp import web
 
 from bot.settings import load_settings
-from bot.web.app import create_app
+from gateway.app import create_app
 
 
 def main() -> None:
@@ -22,7 +22,7 @@ def main() -> None:
         host=gateway.host,
         port=gateway.port,
         access_log_format='%a "%r" %s %b %Tfs',
-        print=lambda message: logging.getLogger("bot.web").info(message.strip()),
+        print=lambda message: logging.getLogger("gateway").info(message.strip()),
     )
 
 

@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 import aiohttp
 from aiohttp import web
 
-from bot.redaction import Redactor
+from gateway.redaction import Redactor
 from bot.settings import Settings, load_settings
-from bot.web.middlewares import MIDDLEWARES
-from bot.web.routes import setup_routes
-from bot.web.state import (
+from gateway.middlewares import MIDDLEWARES
+from gateway.routes import setup_routes
+from gateway.state import (
     ADDRESS_RATE_KEY,
     CONTACT_KEY,
     PAGES_KEY,
@@ -26,9 +26,9 @@ from bot.web.state import (
     RateLimiter,
     SessionStore,
 )
-from bot.web.handlers import render_pages
+from gateway.handlers import render_pages
 from bot import contract
-from bot.web.upstream import Upstream, load_program_contact
+from gateway.upstream import Upstream, load_program_contact
 
 log = logging.getLogger(__name__)
 

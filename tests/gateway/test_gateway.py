@@ -192,7 +192,7 @@ async def test_unicode_text(gateway, stub):
 
 
 async def test_personal_details_are_not_logged(gateway, stub, caplog):
-    caplog.set_level("DEBUG", logger="bot.web")
+    caplog.set_level("DEBUG", logger="gateway")
     await post(gateway, {"text": "my son John, call 617-919-7008"})
     assert "John" not in caplog.text and "617-919-7008" not in caplog.text
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web import handlers
+from gateway import handlers
 
 
 def setup_routes(app: web.Application) -> None:

@@ -10,13 +10,13 @@ import pytest
 import pytest_asyncio
 
 from bot.settings import GatewaySettings, Settings
-from bot.web import create_app
+from gateway import create_app
 
 _STUB_PATH = Path(__file__).with_name("stub_rasa.py")
 
 
 def load_stub_module():
-    """tests/web/stub_rasa.py, loaded by path so that tests/browser can share it whatever the import mode."""
+    """tests/gateway/stub_rasa.py, loaded by path so that tests/browser can share it whatever the import mode."""
     name = "kyw_stub_rasa"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, _STUB_PATH)

@@ -16,8 +16,8 @@ from aiohttp import web
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.redaction import Redactor
-    from bot.web.upstream import Upstream
+    from gateway.redaction import Redactor
+    from gateway.upstream import Upstream
 
 Clock = Callable[[], float]
 

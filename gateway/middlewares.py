@@ -6,9 +6,9 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bot.web.errors import ApiError, json_error
-from bot.web.security import API_CSP, COMMON_HEADERS, PAGE_CSP, configured_origins, frame_ancestors, origin_allowed
-from bot.web.state import ADDRESS_RATE_KEY, SETTINGS_KEY
+from gateway.errors import ApiError, json_error
+from gateway.security import API_CSP, COMMON_HEADERS, PAGE_CSP, configured_origins, frame_ancestors, origin_allowed
+from gateway.state import ADDRESS_RATE_KEY, SETTINGS_KEY
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.web.errors import ApiError
-from bot.web.state import (
+from gateway.errors import ApiError
+from gateway.state import (
     CONTACT_KEY,
     PAGES_KEY,
     REDACTION_POOL_KEY,
@@ -24,7 +24,7 @@ from bot.web.state import (
     UPSTREAM_KEY,
 )
 from bot.contract import unavailable_reply
-from bot.web.upstream import UpstreamUnavailable, has_payload
+from gateway.upstream import UpstreamUnavailable, has_payload
 
 log = logging.getLogger(__name__)
 

@@ -119,7 +119,7 @@ async def test_down_then_back_recovers_by_itself(aiohttp_server, stub, make_gate
 
 
 async def test_one_client_session_for_all_upstream_calls(gateway, stub):
-    from bot.web.state import UPSTREAM_KEY
+    from gateway.state import UPSTREAM_KEY
 
     upstream = gateway.server.app[UPSTREAM_KEY]
     session_before = upstream._session

@@ -1,4 +1,4 @@
-"""bot.redaction: personal details out, the question (ages, drugs, temperatures, durations) intact."""
+"""gateway.redaction: personal details out, the question (ages, drugs, temperatures, durations) intact."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.redaction import Redactor, default_redactor, is_button_payload, load_pipeline, redact
+from gateway.redaction import Redactor, default_redactor, is_button_payload, load_pipeline, redact
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -1,7 +1,7 @@
 """The session store and the rate limiter on their own, with a fake clock."""
 from __future__ import annotations
 
-from bot.web.state import RateLimiter, SessionStore
+from gateway.state import RateLimiter, SessionStore
 
 
 def test_session_store_expiry_and_cap():

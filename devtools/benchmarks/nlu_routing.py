@@ -1,6 +1,6 @@
 """How the trained intent classifier routes messages before retrieval sees them, for DIET variants.
 
-    PYTHONPATH=. .venv/rasa/bin/python -m benchmarks.nlu_routing [--transformer-layers 0 2]
+    PYTHONPATH=. .venv/rasa/bin/python -m devtools.benchmarks.nlu_routing [--transformer-layers 0 2]
 
 Runs in the rasa environment. For each variant it writes config.yml with DIET's
 `number_of_transformer_layers` set to that value (nothing else changed) to a temporary file, trains the
@@ -9,7 +9,7 @@ NLU part only (`rasa train nlu`, timed) and parses every message of:
 - tests/data/urgent_messages.yml and tests/data/non_urgent_messages.yml: how many urgent messages the
   classifier alone calls `report_emergency` (the rule layer catches the rest) and how many non-urgent ones
   it wrongly calls so (the rule layer cannot undo those: the issue's bar is at most 2 of them end to end);
-- ../shared/eval/dev.yml and tests/eval/paraphrases.yml: cases routed away from what they accept
+- the tuning sets (tests/eval/tuning.yml, tests/eval/paraphrases.yml, ../shared/eval/dev.yml): cases routed away from what they accept
   (`report_emergency` for a non-emergency, `out_of_scope` for an in-scope question, `request_human` or
   small talk where the case accepts neither a hand-off nor small talk).
 
@@ -28,7 +28,9 @@ from pathlib import Path
 
 import yaml
 
-from bot import evaluation as ev
+from devtools.eval.cases import DEV_FILE, PARAPHRASES_FILE, TUNING_FILE, display_path, load_cases
+from devtools.eval.report import footer
+from devtools.stack import RASA_BIN
 from bot.settings import ROOT
 
 SMALLTALK = {"greet", "goodbye", "thank", "bot_challenge"}
@@ -46,7 +48,7 @@ def variant_config(layers: int, target: Path) -> None:
 def train(config: Path, out: Path, name: str) -> float:
     started = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false"}
-    subprocess.run([str(ev.RASA_BIN), "train", "nlu", "--config", str(config), "--domain", str(ROOT / "domain.yml"),
+    subprocess.run([str(RASA_BIN), "train", "nlu", "--config", str(config), "--domain", str(ROOT / "domain.yml"),
                     "--nlu", str(ROOT / "data" / "nlu"), "--out", str(out), "--fixed-model-name", name, "--quiet"],
                    check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
@@ -80,20 +82,20 @@ async def measure(model: Path) -> dict:
     calm_hits = [t for t in calm if await intent(t) == "report_emergency"]
     problems: list[tuple[str, str, str]] = []
     n_cases = 0
-    for path in ev.DEFAULT_CASE_FILES:
+    for path in (TUNING_FILE, PARAPHRASES_FILE, DEV_FILE):
         if not path.exists():
             continue
-        for case in ev.load_cases(path):
+        for case in load_cases(path):
             n_cases += 1
             why = misroute(await intent(case.text), set(case.kinds))
             if why:
-                problems.append((ev.display_path(path), why, case.text))
+                problems.append((display_path(path), why, case.text))
     return {"urgent": (len(urgent_hits), len(urgent)), "calm": calm_hits, "n_calm": len(calm),
             "problems": problems, "n_cases": n_cases}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.nlu_routing", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m devtools.benchmarks.nlu_routing", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--transformer-layers", type=int, nargs="+", default=[0, 2],
                         help="DIET variants to train and compare (default: 0 2; 2 is DIET's default)")
@@ -121,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         hit, total = r["urgent"]
         print(f"| {layers} | {seconds:.0f} | {hit}/{total} | {len(r['calm'])}/{r['n_calm']} | "
               f"{len(r['problems'])}/{r['n_cases']} |")
-    ev.print_footer(ev.command_line("benchmarks.nlu_routing"))
+    footer("devtools.benchmarks.nlu_routing", argv)
     return 0
 
 

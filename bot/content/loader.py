@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.contract import CONTACT_FIELDS
-from bot.handoffs import HANDOFF, OUT_OF_SCOPE, Route, load_routes
+from bot.content.handoffs import HANDOFF, OUT_OF_SCOPE, Route, load_routes
 from bot.problems import Problem
 from bot.yaml_lines import Located, YamlProblem, load_located
 
@@ -64,8 +64,6 @@ class SourceDocument:
     origin: str
     path: Path
     text: str
-    # Sections whose sentences may be quoted word for word (the others hold history or editors' notes).
-    quote_sections: tuple[str, ...] = ()
     read: dt.date | None = None
 
 
@@ -89,7 +87,7 @@ class Content:
     topics: dict[str, str] = field(default_factory=dict)
     contact: dict[str, Any] = field(default_factory=dict)
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # Hand-off reasons and near misses (bot/handoffs.py), matched beside the FAQ entries.
+    # Hand-off reasons and near misses (bot/content/handoffs.py), matched beside the FAQ entries.
     routes: list[Route] = field(default_factory=list)
     superseded: list[SupersededFact] = field(default_factory=list)
 
@@ -162,11 +160,6 @@ def load_sources(sources_dir: Path) -> tuple[dict[str, SourceDocument], list[Sup
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(index_path, item.line, f"cannot read source file {value['file']}: {exc}"))
             continue
-        quote_sections = value.get("quote_sections") or []
-        if not isinstance(quote_sections, list) or not all(isinstance(q, str) for q in quote_sections):
-            problems.append(Problem(index_path, item.key_lines.get("quote_sections", item.line),
-                                    f"source '{value['id']}': quote_sections must be a list of section headings"))
-            quote_sections = []
         read = _date(value.get("read")) if value.get("read") is not None else None
         if value.get("read") is not None and read is None:
             problems.append(Problem(index_path, item.key_lines.get("read", item.line),
@@ -178,7 +171,6 @@ def load_sources(sources_dir: Path) -> tuple[dict[str, SourceDocument], list[Sup
             origin=str(value.get("origin", "")),
             path=path,
             text=text,
-            quote_sections=tuple(quote_sections),
             read=read,
         )
     superseded, superseded_problems = _load_superseded(

@@ -1,1 +1,0 @@
-"""Benchmarks and calibration: `python -m benchmarks.<name>` from the project root (see docs/benchmarks.md)."""
