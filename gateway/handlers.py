@@ -12,9 +12,14 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.contract import BUSY_TEXT, unavailable_reply
+from gateway import commands
 from gateway.errors import ApiError
+from gateway.sessions import Session
 from gateway.state import (
     CONTACT_KEY,
+    EMBED_KEY,
+    IN_FLIGHT_KEY,
     PAGES_KEY,
     REDACTION_POOL_KEY,
     REDACTOR_KEY,
@@ -23,8 +28,7 @@ from gateway.state import (
     SETTINGS_KEY,
     UPSTREAM_KEY,
 )
-from bot.contract import unavailable_reply
-from gateway.upstream import UpstreamUnavailable, has_payload
+from gateway.upstream import UpstreamUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +36,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # Control characters other than tab and newline never reach Rasa.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-# Button payloads after which Rasa may legitimately say nothing.
-_SILENT_OK_PREFIXES = ("/restart", "/session_start", "/feedback")
+# Where embed.js takes the back-end-down reply (with the program contact) that it shows when it cannot
+# reach the gateway at all.
+_EMBED_FALLBACK_MARK = "/*KYW_FALLBACK*/ null"
 
 
 def render_pages(contact: dict[str, str] | None) -> dict[str, str]:
@@ -48,6 +53,16 @@ def render_pages(contact: dict[str, str] | None) -> dict[str, str]:
     return pages
 
 
+def render_embed_script(contact: dict[str, Any] | None) -> bytes:
+    """embed.js with the gateway's own unavailable reply in it, as JSON that is safe inside a script."""
+    fallback = json.dumps(unavailable_reply(contact), ensure_ascii=True)
+    fallback = fallback.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    script = (STATIC_DIR / "embed.js").read_text(encoding="utf-8")
+    if _EMBED_FALLBACK_MARK not in script:
+        raise RuntimeError("embed.js has lost its fallback placeholder")
+    return script.replace(_EMBED_FALLBACK_MARK, fallback).encode("utf-8")
+
+
 def _page(request: web.Request, name: str) -> web.Response:
     return web.Response(text=request.app[PAGES_KEY][name], content_type="text/html", charset="utf-8")
 
@@ -60,11 +75,9 @@ async def chat_page(request: web.Request) -> web.Response:
     return _page(request, "chat")
 
 
-async def embed_script(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(
-        STATIC_DIR / "embed.js",
-        headers={"Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=300"},
-    )
+async def embed_script(request: web.Request) -> web.Response:
+    return web.Response(body=request.app[EMBED_KEY], content_type="text/javascript", charset="utf-8",
+                        headers={"Cache-Control": "public, max-age=300"})
 
 
 async def health(request: web.Request) -> web.Response:
@@ -72,14 +85,20 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def ready(request: web.Request) -> web.Response:
+    """The primary lane's servers; with a standby, "degraded" (still 200) while only the standby answers."""
     upstream = request.app[UPSTREAM_KEY]
-    rasa_ok, actions_ok = await asyncio.gather(upstream.rasa_ok(), upstream.actions_ok())
-    body = {
-        "status": "ready" if rasa_ok and actions_ok else "not_ready",
+    rasa_ok, actions_ok, *standby = await asyncio.gather(
+        upstream.rasa_ok(), upstream.actions_ok(), *(upstream.lane_ok(lane) for lane in upstream.lanes[1:]))
+    primary = rasa_ok and actions_ok
+    status = "ready" if primary else "degraded" if any(standby) else "not_ready"
+    body: dict[str, Any] = {
+        "status": status,
         "rasa": "ok" if rasa_ok else "unreachable",
         "actions": "ok" if actions_ok else "unreachable",
     }
-    return web.json_response(body, status=200 if rasa_ok and actions_ok else 503)
+    if standby:
+        body["standby"] = "ok" if standby[0] else "unreachable"
+    return web.json_response(body, status=503 if status == "not_ready" else 200)
 
 
 async def preflight(request: web.Request) -> web.Response:
@@ -118,6 +137,15 @@ def _clean_text(data: dict[str, Any], max_chars: int) -> str:
     text = data.get("text")
     if not isinstance(text, str):
         raise ApiError(400, "missing_text", "The \"text\" field is required and must be a string.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(
+            400,
+            "invalid_text",
+            "The message contains characters that cannot be encoded as text (such as a lone surrogate, "
+            "\"\\ud800\"). Please remove them and send the message again.",
+        ) from None
     text = _CONTROL_RE.sub("", text).strip()
     if not text:
         raise ApiError(400, "empty_text", "The message is empty. Please type a question.")
@@ -130,6 +158,17 @@ def _clean_text(data: dict[str, Any], max_chars: int) -> str:
     return text
 
 
+def _busy(request: web.Request, session: Session) -> web.Response:
+    """More messages are with Rasa than MAX_IN_FLIGHT: say so now rather than let this one wait into a timeout."""
+    retry_after = request.app[SETTINGS_KEY].gateway.busy_retry_after_s
+    body = {
+        "session": session.token,
+        "messages": unavailable_reply(request.app[CONTACT_KEY], reason="busy", text=BUSY_TEXT),
+        "error": {"code": "busy", "message": BUSY_TEXT},
+    }
+    return web.json_response(body, status=503, headers={"Retry-After": str(retry_after)})
+
+
 async def messages(request: web.Request) -> web.Response:
     """POST {session, text} -> {session, messages}: forward one (redacted) user message to Rasa."""
     app = request.app
@@ -138,8 +177,8 @@ async def messages(request: web.Request) -> web.Response:
     text = _clean_text(data, settings.max_message_chars)
 
     sessions = app[SESSIONS_KEY]
-    session, issued = sessions.resolve(data.get("session"))
-    wait = app[SESSION_RATE_KEY].hit(session)
+    session = sessions.open(data.get("session"))
+    wait = app[SESSION_RATE_KEY].hit(session.sender)
     if wait is not None:
         raise ApiError(
             429,
@@ -147,23 +186,46 @@ async def messages(request: web.Request) -> web.Response:
             f"You are sending messages very quickly. Please wait {wait} seconds and try again.",
             {"Retry-After": str(wait)},
         )
+    state = session.state
+    routed = commands.route(text, state.offered)
+    if routed.kind == "refused":
+        raise ApiError(400, "command_not_offered", commands.REFUSED_MESSAGE)
+    if routed.kind == "restart":
+        return web.json_response({"session": sessions.open(None).token, "messages": []})
+    if not routed.text:
+        raise ApiError(400, "empty_text", "The message is empty. Please type a question.")
+    if state.pending:
+        raise ApiError(429, "previous_message_pending",
+                       "The assistant is still answering your previous message. Please wait for its answer.",
+                       {"Retry-After": "1"})
+    in_flight = app[IN_FLIGHT_KEY]
+    if not in_flight.try_enter():
+        log.info("busy: %d messages in flight", in_flight.count)
+        return _busy(request, session)
 
-    loop = asyncio.get_running_loop()
-    redacted = await loop.run_in_executor(app[REDACTION_POOL_KEY], app[REDACTOR_KEY].redact, text)
-    sender = sessions.sender_id(session)
-    log.debug("sender=%s new=%s text=%r", sender[:8], issued, redacted)
-
+    state.pending = True
+    offered_before, answered = state.offered, False
     started = time.monotonic()
-    upstream = app[UPSTREAM_KEY]
     try:
-        replies = await upstream.send(sender, redacted)
-        if not has_payload(replies) and not redacted.startswith(_SILENT_OK_PREFIXES):
-            # Every answered turn carries a payload; none means the action server (or Rasa) failed.
-            if not replies or not await upstream.actions_ok():
-                raise UpstreamUnavailable("no reply payload" if replies else "empty reply")
-    except UpstreamUnavailable as exc:
-        log.warning("back end unavailable for sender=%s: %s", sender[:8], exc)
-        replies = unavailable_reply(app[CONTACT_KEY])
+        forwarded = routed.text
+        if routed.kind == "text":  # the assistant's own payloads carry nothing to redact
+            loop = asyncio.get_running_loop()
+            forwarded = await loop.run_in_executor(app[REDACTION_POOL_KEY], app[REDACTOR_KEY].redact, forwarded)
+        log.debug("sender=%s new=%s text=%r", session.sender[:8], session.issued_now, forwarded)
+        try:
+            replies = await app[UPSTREAM_KEY].send(session.sender, forwarded)
+            answered = True
+        except UpstreamUnavailable as exc:
+            log.warning("back end unavailable for sender=%s: %s", session.sender[:8], exc)
+            replies = unavailable_reply(app[CONTACT_KEY])
+    finally:
+        state.pending = False
+        in_flight.leave()
+        if answered:
+            state.offered = commands.offered_payloads(replies)
+        elif routed.is_vote:  # the vote may have been recorded: never a second one for this answer
+            state.offered = commands.without_votes(offered_before)
     kinds = [m["custom"].get("kind") for m in replies if isinstance(m.get("custom"), dict)]
-    log.info("sender=%s kinds=%s chars=%d in %.0f ms", sender[:8], kinds, len(text), 1000 * (time.monotonic() - started))
-    return web.json_response({"session": session, "messages": replies})
+    log.info("sender=%s kinds=%s chars=%d in %.0f ms", session.sender[:8], kinds, len(text),
+             1000 * (time.monotonic() - started))
+    return web.json_response({"session": session.token, "messages": replies})

@@ -7,8 +7,16 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from gateway.errors import ApiError, json_error
-from gateway.security import API_CSP, COMMON_HEADERS, PAGE_CSP, configured_origins, frame_ancestors, origin_allowed
-from gateway.state import ADDRESS_RATE_KEY, SETTINGS_KEY
+from gateway.security import (
+    API_CSP,
+    COMMON_HEADERS,
+    PAGE_CSP,
+    client_address,
+    configured_origins,
+    frame_ancestors,
+    origin_allowed,
+)
+from gateway.state import ADDRESS_RATE_KEY, SETTINGS_KEY, TRUSTED_PROXIES_KEY
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +123,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 @web.middleware
 async def limits_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Per-address rate limit and body-size check for the message API, before the body is read."""
+    """Per-address rate limit (the client's address; behind a trusted proxy, from X-Forwarded-For) and
+    body-size check for the message API, before the body is read."""
     if request.method == "POST" and request.path.startswith(CORS_PATH_PREFIX):
         settings = request.app[SETTINGS_KEY].gateway
-        address = request.remote or "unknown"
+        address = client_address(request, request.app[TRUSTED_PROXIES_KEY])
         wait = request.app[ADDRESS_RATE_KEY].hit(address)
         if wait is not None:
             raise ApiError(

@@ -1,6 +1,10 @@
-"""Origins and security headers: who may embed the widget, and the headers every response carries."""
+"""Origins and security headers: who may embed the widget, the headers every response carries, and which
+client address a request comes from."""
 from __future__ import annotations
 
+import ipaddress
+import logging
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -8,6 +12,8 @@ from aiohttp import web
 from bot.settings import GatewaySettings
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+log = logging.getLogger(__name__)
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def normalise_origin(value: str) -> str | None:
@@ -70,3 +76,47 @@ COMMON_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
+
+
+def trusted_networks(entries: Iterable[str]) -> tuple[IPNetwork, ...]:
+    """TRUSTED_PROXIES as networks; an entry that is not an address or CIDR is skipped with a warning."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            log.warning("TRUSTED_PROXIES: %r is not an address or network; ignored", entry)
+    return tuple(networks)
+
+
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    value = value.strip()
+    if value.startswith("[") and "]" in value:  # [v6]:port
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:  # v4:port
+        value = value.split(":", 1)[0]
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    return getattr(address, "ipv4_mapped", None) or address
+
+
+def client_address(request: web.Request, trusted: tuple[IPNetwork, ...]) -> str:
+    """The address the rate limit counts. X-Forwarded-For is only believed from a trusted proxy (anyone else
+    could write any address into it): walking it from the right, the first hop that is not a trusted proxy
+    is the client. Without trusted proxies, the connecting address."""
+    peer = request.remote or "unknown"
+    peer_address = _address(peer)
+    if not trusted or peer_address is None or not any(peer_address in net for net in trusted):
+        return peer
+    hops = [hop for header in request.headers.getall("X-Forwarded-For", []) for hop in header.split(",")]
+    client = peer_address
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            break  # a malformed hop: trust nothing further left
+        client = address
+        if not any(address in net for net in trusted):
+            break
+    return str(client)

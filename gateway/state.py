@@ -1,12 +1,9 @@
-"""Shared objects of the gateway: typed application keys, the session store and the rate limiter."""
+"""Shared objects of the gateway: typed application keys, the in-flight limit and the rate limiter."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
-import secrets
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -14,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.settings import Settings
+from gateway.sessions import SessionStore
+
+__all__ = ["SessionStore", "InFlight", "RateLimiter"]
 
 if TYPE_CHECKING:
     from gateway.redaction import Redactor
@@ -30,61 +30,26 @@ REDACTOR_KEY: web.AppKey["Redactor"] = web.AppKey("redactor")
 REDACTION_POOL_KEY = web.AppKey("redaction_pool", ThreadPoolExecutor)
 CONTACT_KEY: web.AppKey["dict[str, Any] | None"] = web.AppKey("contact")
 PAGES_KEY: web.AppKey["dict[str, str]"] = web.AppKey("pages")
+IN_FLIGHT_KEY: web.AppKey["InFlight"] = web.AppKey("in_flight")
+EMBED_KEY: web.AppKey["bytes"] = web.AppKey("embed_script")
+TRUSTED_PROXIES_KEY: web.AppKey["tuple"] = web.AppKey("trusted_proxies")
 
 
-class SessionStore:
-    """Opaque session ids issued by the gateway; only these are accepted.
+class InFlight:
+    """How many messages are with Rasa now; `try_enter` refuses beyond the limit instead of queueing."""
 
-    Ids come from `secrets.token_urlsafe`, live in memory, expire after `ttl_s` without use and are capped
-    at `max_sessions` (the least recently used go first). Rasa never sees the id itself, only a keyed hash
-    of it (`sender_id`), so tracker data or Rasa's logs cannot be used to continue someone's conversation.
-    """
+    def __init__(self, limit: int):
+        self.limit = max(1, limit)
+        self.count = 0
 
-    TOKEN_BYTES = 24
-    MAX_TOKEN_CHARS = 64
+    def try_enter(self) -> bool:
+        if self.count >= self.limit:
+            return False
+        self.count += 1
+        return True
 
-    def __init__(self, ttl_s: float, max_sessions: int, clock: Clock = time.monotonic):
-        self._ttl = ttl_s
-        self._max = max(1, max_sessions)
-        self._clock = clock
-        self._last_seen: OrderedDict[str, float] = OrderedDict()
-        self._key = secrets.token_bytes(32)
-
-    def __len__(self) -> int:
-        return len(self._last_seen)
-
-    def resolve(self, token: object) -> tuple[str, bool]:
-        """Return (session id, issued_now): the caller's id if the gateway issued it and it is live, else a new one."""
-        now = self._clock()
-        if isinstance(token, str) and 0 < len(token) <= self.MAX_TOKEN_CHARS and token in self._last_seen:
-            if now - self._last_seen[token] <= self._ttl:
-                self._last_seen[token] = now
-                self._last_seen.move_to_end(token)
-                return token, False
-            del self._last_seen[token]
-        return self._issue(now), True
-
-    def is_live(self, token: str) -> bool:
-        seen = self._last_seen.get(token)
-        return seen is not None and self._clock() - seen <= self._ttl
-
-    def sender_id(self, token: str) -> str:
-        return hmac.new(self._key, token.encode("ascii"), hashlib.sha256).hexdigest()[:32]
-
-    def _issue(self, now: float) -> str:
-        self._expire(now)
-        while len(self._last_seen) >= self._max:
-            self._last_seen.popitem(last=False)
-        token = secrets.token_urlsafe(self.TOKEN_BYTES)
-        self._last_seen[token] = now
-        return token
-
-    def _expire(self, now: float) -> None:
-        while self._last_seen:
-            token, seen = next(iter(self._last_seen.items()))
-            if now - seen <= self._ttl:
-                break
-            del self._last_seen[token]
+    def leave(self) -> None:
+        self.count -= 1
 
 
 class RateLimiter:

@@ -17,6 +17,9 @@
  *
  * Everything the bot or the user wrote is put on the page with textContent, never innerHTML; links are
  * made only for https:, tel: and mailto: URLs that parse.
+ *
+ * When the gateway cannot be reached, or fails, the widget still shows the program contact and the
+ * emergency wording: the gateway writes its own "not available" reply into this file when serving it.
  */
 (function () {
   "use strict";
@@ -31,6 +34,13 @@
   var SVG_NS = "http://www.w3.org/2000/svg";
   var LINK_PROTOCOLS = ["https:", "tel:", "mailto:"];
   var CONTACT_KINDS = ["handoff", "emergency", "out_of_scope", "eligibility"];
+  // Replies that stand in for an answer (back end down, gateway busy): the buttons of the turn before stay valid.
+  var INTERIM_REASONS = ["unavailable", "busy"];
+  var FALLBACK = /*KYW_FALLBACK*/ null;
+  var FALLBACK_TEXT =
+    "Sorry, the assistant is not available right now. Please try again in a few minutes, or contact the " +
+    "program directly. If your child may need urgent care, call your child's care team or get emergency " +
+    "help (911) right away.";
   var instanceCount = 0;
 
   var data = script.dataset || {};
@@ -154,6 +164,19 @@
     } catch (e) {
       return iso;
     }
+  }
+
+  /** The reply shown when the gateway cannot answer at all (a copy: renderTurn may keep references). */
+  function fallbackMessages() {
+    if (Array.isArray(FALLBACK) && FALLBACK.length) {
+      return JSON.parse(JSON.stringify(FALLBACK));
+    }
+    return [
+      {
+        text: FALLBACK_TEXT,
+        custom: { kind: "handoff", topic: null, faq_id: null, score: null, sources: [], reason: "unavailable" }
+      }
+    ];
   }
 
   function loadStylesheet(done) {
@@ -495,7 +518,7 @@
     this.updateCounter();
     this.autoGrow();
     this.addUserMessage(text);
-    this.send(text);
+    this.send(text, { typed: true });
   };
 
   Widget.prototype.setBusy = function (busy) {
@@ -507,7 +530,10 @@
     }
   };
 
-  /** POST one message; resolves to the parsed reply or null (a notice has been shown). */
+  /**
+   * POST one message; resolves to the parsed reply (also a 503 "busy" one, which carries messages) or null
+   * (a notice, and for a failure on our side the program contact, have been shown).
+   */
   Widget.prototype.post = function (text) {
     var self = this;
     var body = JSON.stringify({ session: this.session, text: text });
@@ -526,10 +552,11 @@
             return null;
           })
           .then(function (payload) {
-            if (response.ok && payload && Array.isArray(payload.messages)) {
-              if (typeof payload.session === "string") {
-                self.session = payload.session;
-              }
+            if (payload && typeof payload.session === "string") {
+              self.session = payload.session;
+            }
+            if (payload && Array.isArray(payload.messages) && (response.ok || response.status === 503)) {
+              payload.retry = !response.ok;
               return payload;
             }
             var message =
@@ -537,11 +564,15 @@
                 ? payload.error.message
                 : "Sorry, something went wrong. Please try again.";
             self.addNotice(message);
+            if (response.status >= 500) {
+              self.renderTurn(fallbackMessages());
+            }
             return null;
           });
       })
       .catch(function () {
         self.addNotice("We couldn't reach the assistant. Please check your connection and try again.");
+        self.renderTurn(fallbackMessages());
         return null;
       });
   };
@@ -557,6 +588,10 @@
           self.renderTurn(payload.messages);
         } else if (options.silentReply) {
           self.addNotice(options.silentReply);
+        }
+        if (payload.retry && options.typed && !self.input.value) {
+          self.input.value = text; // busy: the question is ready to send again
+          self.updateCounter();
         }
       }
       return payload;
@@ -616,6 +651,9 @@
       }
       var button = el("button", "kyw-chip", choice.title);
       button.type = "button";
+      if (choice.payload.charAt(0) === "/") {
+        button.setAttribute("data-command", "1"); // valid only until the next answer (the gateway checks)
+      }
       button.addEventListener("click", function () {
         self.pressButton(group, button, choice);
       });
@@ -725,6 +763,13 @@
     });
     var kind = custom && typeof custom.kind === "string" ? custom.kind : null;
     var urgent = kind === "emergency";
+    if (!(custom && INTERIM_REASONS.indexOf(custom.reason) !== -1)) {
+      // The gateway accepts a button's command only from the latest answer; older ones no longer work.
+      var stale = this.log.querySelectorAll("button.kyw-chip[data-command]");
+      for (var s = 0; s < stale.length; s++) {
+        stale[s].disabled = true;
+      }
+    }
     var item = this.addItem("kyw-bot" + (kind ? " kyw-kind-" + kind.replace(/[^a-z_]/g, "") : ""));
     var body = item;
     item.appendChild(srOnly("Assistant: "));

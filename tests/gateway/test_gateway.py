@@ -174,10 +174,12 @@ async def test_gateway_forwards_redacted_text(gateway, stub):
 
 
 async def test_button_payloads_are_forwarded_as_they_are(gateway, stub):
-    payload = '/ask_question{"faq_id":"apheresis-what-is"}'
-    await post(gateway, {"text": payload})
-    await post(gateway, {"text": "/feedback_helpful"})
-    assert stub.texts == [payload, "/feedback_helpful"]
+    # Only the buttons of the reply just relayed are commands (tests/gateway/test_commands.py): press them.
+    session = (await (await post(gateway, {"text": "What is apheresis?"})).json())["session"]
+    payload = '/ask_question{"faq_id":"manufacturing"}'  # a suggestion of the stub's answer
+    await post(gateway, {"session": session, "text": payload})
+    await post(gateway, {"session": session, "text": "/feedback_helpful"})
+    assert stub.texts == ["What is apheresis?", payload, "/feedback_helpful"]
 
 
 async def test_control_characters_are_stripped(gateway, stub):
