@@ -6,6 +6,9 @@ What is replaced, and by what:
 |---|---|---|
 | e-mail addresses | `[email]` | regular expression |
 | medical record numbers ("MRN 1234567", "mrn: 12-34-567", "medical record number ...") | `[mrn]` | keyword + number; the keyword stays |
+| insurance, member, subscriber, policy and group ids ("member ID W123 456 789"), other ids after "ID" | `[member_id]`, `[id]` | keyword + an id with 4+ digits; the keyword stays |
+| street addresses with what follows them (unit, city, state, ZIP: "42 Elm Street, Springfield, MA 01105"), "City, ST 01105", P.O. boxes | `[address]` | regular expressions |
+| ZIP codes after "zip" | `[zip]` | keyword + number; the keyword stays |
 | social security numbers (123-45-6789) | `[ssn]` | regular expression |
 | dates (numeric, ISO, "March 3, 2012", "3rd of March", after "DOB"/"born") | `[date]` | regular expressions |
 | phone numbers (US and international formats, with or without separators) | `[phone]` | regular expression |
@@ -53,6 +56,7 @@ _NOT_NAMES: frozenset[str] = frozenset(
     cancer leukemia leukaemia lymphoma fever temperature temp blood cells counts count doctor doctors
     oncologist nurse team school treatment relapse relapsed remission transplant
     hola gracias qué que cómo como cuál cuándo dónde por para porque es está hijo hija
+    zip code postal address street member insurance policy subscriber medicaid medicare masshealth
     """.split()
 )
 
@@ -84,6 +88,49 @@ MRN_RE = re.compile(
 )
 
 SSN_RE = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
+
+# An id: letters, then digit groups ("W123 456 789", "XJH-88812345"); _id_spans keeps those with 4+ digits.
+_ID = r"[A-Za-z]{0,4}-?\d[\dA-Za-z]*(?:[ -]\d[\dA-Za-z]*)*"
+_ID_SEP = r"\s*(?:#|:|is|was|=|no\.?)?\s*(?:#|:)?\s*"
+INSURANCE_ID_RE = re.compile(
+    r"\b(?P<kw>(?:(?:health\s+)?insurance(?:\s+card)?|member(?:ship)?|subscriber|policy(?:holder)?|group|plan"
+    r"|medicaid|medicare|masshealth|beneficiary)(?:\s+(?:id|identification|number|no\.?|num|#))?)"
+    rf"(?P<sep>{_ID_SEP})(?P<num>{_ID})",
+    re.IGNORECASE,
+)
+GENERIC_ID_RE = re.compile(rf"\b(?P<kw>id|i\.d\.)(?:\s+(?:number|no\.?|#))?(?P<sep>{_ID_SEP})(?P<num>{_ID})", re.IGNORECASE)
+
+_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK"
+    "|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|Massachusetts|New\s+Hampshire|Rhode\s+Island|Connecticut"
+    "|Maine|Vermont|New\s+York"
+)
+_ZIP = r"\d{5}(?:-\d{4})?"
+# "Street" is a street in any case; "Way" or "Court" only after a capitalised name ("12 Oak Way"), since
+# "1 more way" is not an address.
+_STRONG_SUFFIX = r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|terrace|parkway|pkwy|highway|hwy|turnpike"
+_WEAK_SUFFIX = r"Way|Court|Ct|Place|Pl|Circle|Cir|Square|Sq|Trail|Row|Path|Plaza|Dr|Ter|Pike|Crescent|Alley"
+_AFTER_STREET = (
+    r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b)?"
+    r"(?:,?\s*(?:apt|apartment|unit|suite|ste|fl|floor|#)\.?\s*#?\s*[A-Za-z0-9-]{1,6}\b)?"
+    rf"(?:,?\s+[A-Za-z][A-Za-z.'-]*(?:\s+[A-Za-z][A-Za-z.'-]*){{0,2}},?\s+(?:{_STATES})\b)?"
+    rf"(?:,?\s+{_ZIP}\b)?"
+)
+STREET_RE = re.compile(
+    r"\b\d{1,6}[A-Za-z]?\s+(?P<words>(?:[A-Za-z0-9][\w'.-]*\s+){1,4}?)"
+    rf"(?:(?i:{_STRONG_SUFFIX})|(?<=[A-Z][\w'.-]\s)(?:{_WEAK_SUFFIX})|(?<=[A-Z][\w'.-]{{2}}\s)(?:{_WEAK_SUFFIX})"
+    rf"|(?<=[A-Z][\w'.-]{{3}}\s)(?:{_WEAK_SUFFIX})|(?<=[A-Z][\w'.-]{{4}}\s)(?:{_WEAK_SUFFIX}))\b\.?{_AFTER_STREET}"
+)
+CITY_STATE_ZIP_RE = re.compile(rf"\b[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){{0,2}},?\s+(?:{_STATES})\s+{_ZIP}\b")
+PO_BOX_RE = re.compile(r"\bP\.?\s*O\.?\s*Box\s+\d+\b", re.IGNORECASE)
+ZIP_RE = re.compile(rf"\b(?P<kw>zip(?:\s*code)?|postal\s+code)(?P<sep>{_ID_SEP})(?P<num>{_ZIP})\b", re.IGNORECASE)
+# Between a number and "Street": words that show the number is an age, a dose or a count, not a house.
+_NOT_STREET_WORDS = frozenset(
+    """
+    year years yr yrs old month months week weeks day days hour hours minute minutes times time mg ml kg lb lbs
+    of the a an and or to in on at for with is was are were by from more other best only another one two
+    """.split()
+)
 
 DATE_RES: tuple[re.Pattern[str], ...] = (
     # 2012-03-03, 2012/3/3
@@ -213,6 +260,12 @@ class Redactor:
         spans += [_Span(m.start(), m.end(), "[email]", 0) for m in EMAIL_RE.finditer(text)]
         spans += [_Span(m.start("num"), m.end("num"), "[mrn]", 1) for m in MRN_RE.finditer(text)]
         spans += [_Span(m.start(), m.end(), "[ssn]", 2) for m in SSN_RE.finditer(text)]
+        spans += _id_spans(INSURANCE_ID_RE, text, "[member_id]")
+        spans += _id_spans(GENERIC_ID_RE, text, "[id]")
+        spans += [_Span(m.start(), m.end(), "[address]", 2) for m in STREET_RE.finditer(text)
+                  if not _NOT_STREET_WORDS.intersection(m.group("words").lower().split())]
+        spans += [_Span(m.start(), m.end(), "[address]", 2) for p in (CITY_STATE_ZIP_RE, PO_BOX_RE) for m in p.finditer(text)]
+        spans += [_Span(m.start("num"), m.end("num"), "[zip]", 2) for m in ZIP_RE.finditer(text)]
         spans += [_Span(m.start("date"), m.end("date"), "[date]", 3) for m in _DOB_CUE_RE.finditer(text)]
         for pattern in DATE_RES:
             spans += [_Span(m.start(), m.end(), "[date]", 3) for m in pattern.finditer(text) if m.group().strip()]
@@ -281,6 +334,12 @@ _TIME_WORDS = frozenset(
     yesterday tomorrow morning evening night monday tuesday wednesday thursday friday saturday sunday
     """.split()
 )
+
+
+def _id_spans(pattern: re.Pattern[str], text: str, placeholder: str) -> list[_Span]:
+    # Last in precedence: an id that is also a phone number or a long number is gone either way.
+    return [_Span(m.start("num"), m.end("num"), placeholder, 7) for m in pattern.finditer(text)
+            if sum(ch.isdigit() for ch in m.group("num")) >= 4]
 
 
 def _apply(text: str, spans: list[_Span]) -> str:
