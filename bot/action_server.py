@@ -5,14 +5,32 @@ for content edits; one process with one warm index is faster to start and simple
 """
 from __future__ import annotations
 
+import hmac
 import logging
 
-from bot.settings import Settings
+from bot.settings import Settings, action_token
 
 log = logging.getLogger("bot.action_server")
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None) -> None:
+def require_token(app, token: str) -> None:
+    """Only Rasa may run actions: rasa-sdk has no token of its own, so `/webhook` checks the bearer token that
+    deploy/endpoints.yml has Rasa send. `/health` stays open for the gateway's checks."""
+    from sanic.response import json as json_response
+
+    expected = f"Bearer {token}".encode()
+
+    @app.on_request
+    async def _check(request):
+        if request.path.rstrip("/") == "/webhook":
+            given = request.headers.get("Authorization", "").encode()
+            if not hmac.compare_digest(given, expected):
+                log.warning("refused an action call without the action token")
+                return json_response({"error": "this action server answers only its Rasa server"}, status=401)
+        return None
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None, token_required: bool = False) -> None:
     import torch
     from rasa_sdk.endpoint import create_app
     from rasa_sdk.executor import ActionExecutor
@@ -36,5 +54,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None) 
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=[])
+    if token_required:
+        require_token(app, action_token(settings))
     app.prepare(host=host, port=port or settings.action_port, single_process=True, motd=False, access_log=False)
     Sanic.serve_single(app)

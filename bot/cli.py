@@ -62,7 +62,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_actions(args: argparse.Namespace) -> int:
     from bot.action_server import serve
 
-    serve(load_settings(), host=args.host, port=args.port)
+    serve(load_settings(), host=args.host, port=args.port, token_required=args.require_token)
     return 0
 
 
@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     actions = sub.add_parser("actions", help="serve the custom actions (port 5055)")
     actions.add_argument("--host", default="127.0.0.1")
     actions.add_argument("--port", type=int, default=None)
+    actions.add_argument("--require-token", action="store_true",
+                         help="refuse /webhook calls without ACTION_TOKEN (Rasa sends it with deploy/endpoints.yml)")
     actions.set_defaults(func=cmd_actions)
 
     return parser

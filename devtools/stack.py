@@ -1,11 +1,14 @@
-"""Starts and stops the assistant's processes: the action server, Rasa, and the web gateway.
+"""Starts and stops the assistant's processes directly (no supervisor): the action server, Rasa, and the
+web gateway, each on its own port, with the same commands, endpoints and tokens as deploy/supervisord.conf.
 
-Used by `make run` (`python -m devtools.stack`) and by the integration tests, so that tests run the
-product the way a newcomer does.
+Used by the evaluation and the latency benchmark, which want plain processes they can measure. `make run`
+and the integration tests run the supervised stack instead (devtools/supervised.py);
+`python -m devtools.stack` is kept as another name for `python -m devtools.supervised`.
 """
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -16,11 +19,13 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT
 
 RASA_BIN = ROOT / ".venv" / "rasa" / "bin" / "rasa"
+RASA_PYTHON = ROOT / ".venv" / "rasa" / "bin" / "python"
 ACTIONS_PYTHON = ROOT / ".venv" / "actions" / "bin" / "python"
 MODEL = ROOT / "models" / "current.tar.gz"
+ENDPOINTS = ROOT / "deploy" / "endpoints.yml"
 
 
 def free_port() -> int:
@@ -29,7 +34,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _env(**extra: str) -> dict[str, str]:
+def process_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("HF_HUB_OFFLINE", "1")
@@ -52,6 +57,18 @@ class Stack:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     env_overrides: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Tokens of this stack's own, so that it never depends on (or writes) the keys in SECRETS_DIR.
+        self.env_overrides.setdefault("RASA_TOKEN", secrets.token_urlsafe(24))
+        self.env_overrides.setdefault("ACTION_TOKEN", secrets.token_urlsafe(24))
+
+    @property
+    def rasa_token(self) -> str:
+        return self.env_overrides["RASA_TOKEN"]
+
+    def tracker_url(self, sender: str) -> str:
+        return f"{self.rasa_url}/conversations/{sender}/tracker?token={self.rasa_token}"
+
     @property
     def actions_url(self) -> str:
         return f"http://127.0.0.1:{self.actions_port}"
@@ -71,24 +88,25 @@ class Stack:
             argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def start_actions(self) -> None:
-        self._spawn("actions", [str(ACTIONS_PYTHON), "-m", "bot", "actions", "--port", str(self.actions_port)],
-                    _env(**self.env_overrides))
+        self._spawn("actions", [str(ACTIONS_PYTHON), "-m", "bot", "actions", "--host", "127.0.0.1",
+                                "--port", str(self.actions_port), "--require-token"],
+                    process_env(**self.env_overrides))
 
     def start_rasa(self, model: Path = MODEL) -> None:
         tracker_db = self.env_overrides.get("TRACKER_DB", str(self.log_dir / "trackers.db"))
-        env = _env(ACTION_ENDPOINT_URL=f"{self.actions_url}/webhook", TRACKER_DIALECT="sqlite",
+        env = process_env(ACTION_ENDPOINT_URL=f"{self.actions_url}/webhook", TRACKER_DIALECT="sqlite",
                    TRACKER_DB=tracker_db, **{k: v for k, v in self.env_overrides.items() if k != "TRACKER_DB"})
-        self._spawn("rasa", [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(self.rasa_port),
-                             "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+        self._spawn("rasa", [str(RASA_PYTHON), "-m", "bot.rasa_server", "-i", "127.0.0.1", "-p", str(self.rasa_port),
+                             "--model", str(model), "--endpoints", str(ENDPOINTS), "--credentials", "credentials.yml"],
                     env)
 
     def start_gateway(self) -> None:
         self._spawn("gateway", [str(ACTIONS_PYTHON), "-m", "gateway"],
-                    _env(GATEWAY_PORT=str(self.gateway_port), RASA_URL=self.rasa_url,
+                    process_env(GATEWAY_PORT=str(self.gateway_port), RASA_URL=self.rasa_url,
                          ACTIONS_URL=self.actions_url, **self.env_overrides))
 
     def wait_ready(self, timeout: float = 300.0) -> None:
-        checks = {"actions": f"{self.actions_url}/health", "rasa": f"{self.rasa_url}/status"}
+        checks = {"actions": f"{self.actions_url}/health", "rasa": f"{self.rasa_url}/status?token={self.rasa_token}"}
         if self.gateway_port:
             checks["gateway"] = f"http://127.0.0.1:{self.gateway_port}/health"
         deadline = time.monotonic() + timeout
@@ -131,51 +149,7 @@ class Stack:
             self.start_gateway()
 
 
-def run_forever(settings: Settings, with_gateway: bool = True) -> int:
-    if not MODEL.exists():
-        print("No trained model; run `make train` (or `make run`, which trains when needed).", file=sys.stderr)
-        return 1
-    stack = Stack(settings.action_port, settings.rasa_port, settings.gateway.port if with_gateway else None)
-    print(f"Starting the action server ({stack.actions_url}), Rasa ({stack.rasa_url})"
-          + (f" and the web gateway (port {stack.gateway_port})" if with_gateway else "") + f"; logs in {stack.log_dir}/")
-    stopping = False
-
-    def _stop(signum, frame):  # noqa: ARG001
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        stack.start(with_gateway)
-        stack.wait_ready()
-        print("\nThe assistant is ready.")
-        if with_gateway:
-            print(f"  Open http://localhost:{stack.gateway_port} in a browser to chat.")
-        print(f"  Or over REST: curl -s -X POST {stack.rasa_url}/webhooks/rest/webhook "
-              "-H 'Content-Type: application/json' -d '{\"sender\": \"x\", \"message\": \"what is apheresis\"}'")
-        print("  Press Ctrl-C to stop.")
-        while not stopping:
-            for name, process in stack.processes.items():
-                if process.poll() is not None:
-                    print(f"{name} stopped unexpectedly (code {process.returncode}); see {stack.log_dir / (name + '.log')}",
-                          file=sys.stderr)
-                    stopping = True
-            time.sleep(0.5)
-    except (RuntimeError, TimeoutError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        print("Stopping...")
-        stack.stop()
-    return 0
-
-
 if __name__ == "__main__":
-    import argparse
+    from devtools.supervised import main
 
-    from bot.settings import load_settings
-
-    parser = argparse.ArgumentParser(prog="python -m devtools.stack", description="start the assistant; Ctrl-C stops it")
-    parser.add_argument("--no-gateway", action="store_true")
-    sys.exit(run_forever(load_settings(), with_gateway=not parser.parse_args().no_gateway))
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""`python -m bot.rasa_server [rasa run options]` (in the rasa env): `rasa run` with its HTTP API behind a token.
+
+The token (RASA_TOKEN, else a key generated once into SECRETS_DIR) is given to Rasa inside this process
+rather than on its command line, because /proc/<pid>/cmdline can be read by every user of the host while
+the environment and the secrets file cannot. Rasa's REST channel (`/webhooks/rest/webhook`, what the
+gateway uses) and `GET /` stay open on 127.0.0.1; `/conversations/...`, `/status` and `/model/...` need
+`?token=`. ACTION_TOKEN is set here for deploy/endpoints.yml, which has Rasa send it to the action server.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from bot.settings import action_token, load_settings, rasa_token
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = load_settings()
+    options = list(sys.argv[1:] if argv is None else argv)
+    os.environ["ACTION_TOKEN"] = action_token(settings)
+    sys.argv = ["rasa", "run", "--enable-api", "--auth-token", rasa_token(settings), *options]
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
