@@ -33,7 +33,7 @@ from rasa.shared.nlu.constants import (  # noqa: E402
 )
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 
-from bot.rasa_components.emergency_override import EmergencyIntentOverride  # noqa: E402
+from rasa_components.emergency_override import EmergencyIntentOverride  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 MAX_FALSE_POSITIVES = 2
