@@ -46,7 +46,8 @@ test: train         ## everything CI runs
 	@.venv/rasa/bin/python -m pytest -q -o addopts="-p no:cacheprovider" tests/rasa_unit
 	@$(ACTIONS_PY) -m pytest -q tests
 
-eval: train         ## run ../shared/eval/dev.yml and tests/eval through a freshly started assistant
+eval: train         ## safety-rule figures, then ../shared/eval/dev.yml and tests/eval through a freshly started assistant
+	@$(ACTIONS_PY) -m devtools.eval.safety_figures
 	@$(ACTIONS_PY) -m bot eval --peers
 
 bench: install      ## retrieval and end-to-end latency benchmarks
