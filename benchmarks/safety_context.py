@@ -23,6 +23,7 @@ which cues act on a mention changes:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import platform
 import time
 from typing import Callable
@@ -114,9 +115,9 @@ def main() -> int:
                 ("medspaCy ConText, default rules", medspacy_variant(False, True)),
                 ("medspaCy ConText, default rules, FAMILY kept", medspacy_variant(False, True, family_rules_out=False)),
                 ("medspaCy ConText, default + our cues", medspacy_variant(True, True))]
-    print(f"{dt.date.today().isoformat()}, {platform.node()}, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}, spaCy {spacy.__version__}, medspaCy {medspacy.__version__}")
+    print(f"Python {platform.python_version()}, spaCy {spacy.__version__}, medspaCy {medspacy.__version__}")
     for name, detect in variants:
+        get_checker()._cache.clear()  # each variant tags every message itself
         started = time.perf_counter()
         main_figs = figures(detect)
         holdout = figures(detect, [("safety_holdout.yml", "urgent", True), ("safety_holdout.yml", "non_urgent", False)])
@@ -130,6 +131,9 @@ def main() -> int:
         for fig in main_figs + holdout:
             for text in fig.wrong:
                 print(f"    {'missed' if fig.urgent else 'flagged'} ({fig.name}): {text}")
+    print(f"\ncommand: PYTHONPATH=. /tmp/medspacy-venv/bin/python -m benchmarks.safety_context\n"
+          f"date:    {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC\n"
+          f"machine: {platform.system()} {platform.release()} {platform.machine()}, {os.cpu_count()} CPUs")
     return 0
 
 

@@ -76,6 +76,29 @@ def report(detect: Callable[[str], bool], show: bool = False) -> list[str]:
     return lines
 
 
+def eval_case_figures(detect: Callable[[str], bool], show: bool = False) -> list[str]:
+    """The rule layer on the evaluation cases: turns that expect only the emergency reply, and turns that do
+    not accept it. Held-out (`frozen:`) files give totals only."""
+    from devtools.eval.cases import (DEV_CONVERSATIONS, DEV_FILE, HELDOUT_CONVERSATIONS, HELDOUT_FILE, PARAPHRASES_FILE,
+                                     TUNING_FILE, load_file)
+
+    lines = []
+    for path in (DEV_FILE, DEV_CONVERSATIONS, TUNING_FILE, PARAPHRASES_FILE, HELDOUT_FILE, HELDOUT_CONVERSATIONS):
+        if not path.exists():
+            continue
+        case_file = load_file(path)
+        cases = case_file.cases + [t for c in case_file.conversations for t in c.turns]
+        urgent = [c.text for c in cases if set(c.kinds) == {"emergency"}]
+        calm = [c.text for c in cases if "emergency" not in c.kinds]
+        for fig in (Figure(case_file.name, True, len(urgent), [t for t in urgent if not detect(t)]),
+                    Figure(case_file.name, False, len(calm), [t for t in calm if detect(t)])):
+            if fig.total:
+                lines.append(fig.line() + ("  (held out)" if case_file.frozen else ""))
+                if show and not case_file.frozen:
+                    lines += [f"  {'missed' if fig.urgent else 'flagged'}: {text}" for text in fig.wrong]
+    return lines
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rules-dir", type=Path, default=None, help="another folder of rule files (default data/safety)")
@@ -89,6 +112,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     print("Safety rules (bot/safety, data/safety), the rule layer alone:")
     for line in lines:
         print("  " + line)
+    print("  evaluation cases (a turn that expects only the emergency reply / one that does not accept it):")
+    for line in eval_case_figures(lambda text: checker.urgent_symptom(text) is not None, args.show):
+        print("    " + line)
     print(f"  ({time.perf_counter() - started:.1f} s)")
     return 0
 
