@@ -32,7 +32,8 @@ from bot.nlp import MODEL_NAME
 from bot.problems import errors
 from bot.safety.context import ConText
 from bot.safety.decisions import DecisionRules
-from bot.safety.rules import RULES_DIR, Rules, SafetyRulesError, check_rules, load_rules
+from bot.safety.records import Rules, SafetyRulesError
+from bot.safety.rules import RULES_DIR, check_rules, load_rules
 from bot.safety.urgent import UrgentRules
 
 # Lemmas need POS tags; the sentencizer and anything else in a shared pipeline are not needed here.

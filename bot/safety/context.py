@@ -19,7 +19,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from bot.safety.rules import Category, Cue, Rules
+from bot.safety.records import Cue, Rules
 
 Sentences = list[tuple[int, int]]
 

@@ -10,7 +10,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from bot.safety.context import has_person, sentence_of, sentences
-from bot.safety.rules import DecisionGroup, Rules
+from bot.safety.records import DecisionGroup, Rules
 
 # Without its own setting, a group's extra conditions look this many words past the match.
 DEFAULT_WINDOW = 4

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
@@ -16,6 +15,7 @@ from spacy.language import Language
 
 from bot.problems import Problem
 from bot.safety.patterns import Compiler, PatternError, Vocabulary
+from bot.safety.records import Category, Cue, DecisionGroup, Rules, UrgentRule
 from bot.yaml_lines import Located, YamlProblem, load_located
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "data" / "safety"
@@ -42,77 +42,6 @@ CUE_KEYS = {"literal", "category", "direction", "pattern", "max_scope", "allowed
 CATEGORY_KEYS = {"effect", "meaning", "max_scope", "terminated_by", "allowed_types", "excluded_types"}
 GROUP_KEYS = {"id", "source", "patterns", "treatment_within", "not_after", "not_followed_by",
               "treatment_on_both_sides", "needs_person_or_words"}
-
-
-@dataclass
-class UrgentRule:
-    id: str
-    category: str
-    label: str
-    kind: str
-    patterns: list[list[dict[str, Any]]]
-    file: Path
-    line: int
-
-
-@dataclass
-class Category:
-    name: str
-    effect: str
-    max_scope: Optional[int] = None
-    terminated_by: frozenset[str] = frozenset()
-    allowed_types: Optional[frozenset[str]] = None
-    excluded_types: Optional[frozenset[str]] = None
-
-
-@dataclass
-class Cue:
-    literal: str
-    category: str
-    direction: str
-    patterns: list[list[dict[str, Any]]]
-    max_scope: Optional[int]
-    terminated_by: frozenset[str]
-    allowed_types: Optional[frozenset[str]]
-    excluded_types: Optional[frozenset[str]]
-    target_in_past: bool
-    file: Path
-    line: int
-
-
-@dataclass
-class DecisionGroup:
-    id: str
-    patterns: list[list[dict[str, Any]]]
-    treatment_within: Optional[int] = None
-    not_after: frozenset[str] = frozenset()
-    not_followed_by: tuple[tuple[str, ...], ...] = ()
-    treatment_on_both_sides: bool = False
-    needs_person_or_words: frozenset[str] = frozenset()
-
-
-@dataclass
-class Rules:
-    folder: Path
-    urgent: list[UrgentRule] = field(default_factory=list)
-    categories: dict[str, Category] = field(default_factory=dict)
-    cues: list[Cue] = field(default_factory=list)
-    grammar: dict[str, frozenset[str]] = field(default_factory=dict)
-    report: dict[str, frozenset[str]] = field(default_factory=dict)
-    readings: list[re.Pattern[str]] = field(default_factory=list)
-    treatments: list[list[dict[str, Any]]] = field(default_factory=list)
-    time_prepositions: frozenset[str] = frozenset()
-    time_determiners: frozenset[str] = frozenset()
-    groups: list[DecisionGroup] = field(default_factory=list)
-    reviews: dict[str, tuple[Optional[dt.date], str]] = field(default_factory=dict)
-
-
-class SafetyRulesError(Exception):
-    """The rule files have errors; each is a Problem (file:line)."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("the safety rules have errors:\n" + "\n".join(p.format() for p in problems))
 
 
 class _Loader:

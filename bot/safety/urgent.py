@@ -15,7 +15,7 @@ from spacy.vocab import Vocab
 
 from bot.safety.context import ConText, Modifier, Sentences, has_person, sentence_of, sentences
 from bot.safety.patterns import required_lowers
-from bot.safety.rules import Rules, UrgentRule
+from bot.safety.records import Rules, UrgentRule
 
 _APOSTROPHE_S = ("'s", "’s")
 
