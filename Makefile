@@ -46,7 +46,8 @@ test: train         ## everything CI runs
 	@.venv/rasa/bin/python -m pytest -q -o addopts="-p no:cacheprovider" tests/rasa_unit
 	@$(ACTIONS_PY) -m pytest -q tests
 
-eval: train         ## held-out, tuning and dev sets end to end, conversations, and the peers (docs/benchmarks.md)
+eval: train         ## safety-rule figures, then held-out, tuning and dev sets end to end, conversations, and the peers (docs/benchmarks.md)
+	@$(ACTIONS_PY) -m devtools.eval.safety_figures
 	@$(ACTIONS_PY) -m devtools.eval
 
 bench: train        ## answer latency in process, and REST latency and memory beside a vanilla `rasa init` bot

@@ -76,7 +76,7 @@ class ValidateEligibilityForm(FormValidationAction):
         return self._extract("relapse_response", tracker)
 
     def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-        parsed = eligibility.PARSERS[slot](value) if isinstance(value, str) else value
+        parsed = eligibility.normalise_answer(slot, value)
         if parsed is None:
             dispatcher.utter_message(response=f"utter_wrong_{slot}")
             return {slot: None}

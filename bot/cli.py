@@ -1,10 +1,11 @@
-"""The command line: `python -m bot <command>`. Editors need only `faq check`."""
+"""The command line: `python -m bot <command>`. Editors need only `faq check` (it runs `safety check` too)."""
 from __future__ import annotations
 
 import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from bot.settings import load_settings
 
@@ -27,6 +28,10 @@ def cmd_faq_check(args: argparse.Namespace) -> int:
     if not errors(problems):
         problems += check_content(content, index, retrieval)
     problems += check_replies(paths.domain_file, paths.reply_reviews_file)
+    # The safety rules are content too (clinicians edit them); a broken file would stop the assistant.
+    from bot.safety.rules import check_rules
+
+    problems += check_rules()
     for problem in sorted(problems, key=lambda p: (str(p.file), p.line)):
         print(problem.format(paths.root))
     n_errors, n_warnings = len(errors(problems)), len(problems) - len(errors(problems))
@@ -34,6 +39,26 @@ def cmd_faq_check(args: argparse.Namespace) -> int:
           f"{n_errors} error(s), {n_warnings} warning(s)")
     if n_errors:
         print("Fix the errors above; the running assistant keeps the last good content until you do.")
+    return 1 if n_errors else 0
+
+
+def cmd_safety_check(args: argparse.Namespace) -> int:
+    """The safety rules in data/safety/ (or --rules-dir): every problem as file:line, non-zero on errors."""
+    from bot.problems import errors
+    from bot.safety.rules import RULES_DIR, load_rules
+
+    root = load_settings().paths.root
+    folder = args.rules_dir or RULES_DIR
+    rules, problems = load_rules(folder)
+    for problem in sorted(problems, key=lambda p: (str(p.file), p.line)):
+        print(problem.format(root))
+    n_errors = len(errors(problems))
+    print(f"{len(rules.urgent)} urgent-symptom rules, {len(rules.cues)} context cues, {len(rules.groups)} decision groups: "
+          f"{n_errors} error(s), {len(problems) - n_errors} warning(s)")
+    for name, (reviewed, reviewer) in sorted(rules.reviews.items()):
+        print(f"  {name}: reviewed {reviewed.isoformat() if reviewed else '?'} by {reviewer or '?'}")
+    if n_errors:
+        print("Fix the errors above; until then the assistant refuses to start with these rules.")
     return 1 if n_errors else 0
 
 
@@ -75,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = faq_sub.add_parser("check", help="check every FAQ file; problems are printed as file:line")
     check.add_argument("--no-embeddings", action="store_true", help="skip the (slower) check that each alternate is matched to its own entry")
     check.set_defaults(func=cmd_faq_check)
+
+    safety = sub.add_parser("safety", help="clinicians' tools for the safety rules (data/safety/)")
+    safety_sub = safety.add_subparsers(dest="safety_command", required=True)
+    safety_check = safety_sub.add_parser("check", help="check the safety rule files; problems are printed as file:line")
+    safety_check.add_argument("--rules-dir", type=Path, default=None, help="another folder of rule files (default data/safety)")
+    safety_check.set_defaults(func=cmd_safety_check)
 
     ask = sub.add_parser("ask", help="show how retrieval answers one question")
     ask.add_argument("question")

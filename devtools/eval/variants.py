@@ -81,8 +81,11 @@ def _key(content, cases, model_dir) -> str:
 def _cached(path, content, cases, model_dir):
     if not path or not Path(path).exists():
         return None
-    with open(path, "rb") as handle:
-        key, features = pickle.load(handle)
+    try:
+        with open(path, "rb") as handle:
+            key, features = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        return None  # written by older code: compute again
     return features if key == _key(content, cases, model_dir) else None
 
 

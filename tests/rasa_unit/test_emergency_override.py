@@ -6,6 +6,7 @@ FallbackClassifier would leave them, and passed to ``process``.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -33,15 +34,22 @@ from rasa.shared.nlu.constants import (  # noqa: E402
 )
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 
-from bot.rasa_components.emergency_override import EmergencyIntentOverride  # noqa: E402
+from rasa_components.emergency_override import EmergencyIntentOverride  # noqa: E402
+
+from bot.safety import RULES_DIR, SafetyRulesError  # noqa: E402
+from rasa.nlu.utils.spacy_utils import SpacyModel  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-MAX_FALSE_POSITIVES = 2
+MAX_FALSE_EMERGENCY_SHARE = 0.01
 
 
 def _load(name: str) -> List[str]:
     with open(DATA / name, encoding="utf-8") as fh:
         return list(yaml.safe_load(fh)["messages"])
+
+
+URGENT = _load("urgent_messages.yml") + _load("urgent_more.yml")
+NON_URGENT = _load("non_urgent_messages.yml") + _load("non_urgent_context.yml")
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +103,18 @@ def test_registered_as_intent_classifier() -> None:
     assert registered.clazz is EmergencyIntentOverride
     assert DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER in registered.types
     assert registered.is_trainable is False
+    # Rasa hands process() the pipeline SpacyNLP loaded.
+    assert registered.model_from == "SpacyNLP"
     assert EmergencyIntentOverride.required_components() == [IntentClassifier]
+
+
+def test_config_yml_names_the_component() -> None:
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    names = [c["name"] for c in config["pipeline"]]
+    assert names[-1] == "rasa_components.emergency_override.EmergencyIntentOverride"
+    from rasa.shared.utils.common import class_from_module_path
+
+    assert class_from_module_path(names[-1]) is EmergencyIntentOverride
 
 
 def test_overrides_intent_for_urgent_report(component: EmergencyIntentOverride) -> None:
@@ -166,24 +185,64 @@ def test_config_renames_intent_and_entity(model_storage: LocalModelStorage, cont
     assert [e["value"] for e in out.get(ENTITIES) if e["entity"] == "urgent_symptom"] == ["blue lips"]
 
 
-def test_reuses_spacy_doc_from_spacynlp(
-    component: EmergencyIntentOverride, spacy_nlp: SpacyNLP, monkeypatch: pytest.MonkeyPatch
+def test_reuses_spacy_doc_and_pipeline_from_spacynlp(
+    model_storage: LocalModelStorage, context: ExecutionContext, spacy_nlp: SpacyNLP, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model = spacy_nlp.provide()
+    component = EmergencyIntentOverride.create({}, model_storage, Resource("on_spacynlp"), context)
     messages = spacy_nlp.process(
         [_classified("My son has a FEVER right now"), _classified("what is a fever in CRS?")], model
     )
     assert messages[0].get(SPACY_DOCS[TEXT]) is not None
+    # The first call builds the checker on SpacyNLP's pipeline: one spaCy load in Rasa's process.
+    assert component._checker_for(model).nlp is model.model
 
     def no_own_doc(text: str) -> None:  # pragma: no cover - fails the test if reached
         raise AssertionError("the checker tagged the text again instead of reusing SpacyNLP's Doc")
 
     monkeypatch.setattr(component._checker, "doc", no_own_doc)
-    out = component.process(messages)
+    out = component.process(messages, model)
     assert out[0].get(INTENT)["name"] == "report_emergency"
     entity = _symptom_entities(out[0])[0]
     assert "My son has a FEVER right now"[entity["start"]:entity["end"]] == "FEVER"
     assert out[1].get(INTENT)["name"] == "ask_crs"
+
+
+def test_other_spacy_model_is_not_reused(
+    model_storage: LocalModelStorage, context: ExecutionContext, spacy_nlp: SpacyNLP
+) -> None:
+    # SpacyNLP configured with another model: neither its pipeline nor its Docs are used.
+    other = SpacyModel(model=spacy_nlp.provide().model, model_name="en_core_web_md")
+    component = EmergencyIntentOverride.create({}, model_storage, Resource("other_model"), context)
+    message = _classified("she fainted in the bathroom")
+    message.set(SPACY_DOCS[TEXT], other.model("what is apheresis"))
+    [out] = component.process([message], other)
+    assert component._checker.nlp is not other.model
+    assert out.get(INTENT)["name"] == "report_emergency"
+
+
+def test_rules_dir_config(tmp_path, model_storage: LocalModelStorage, context: ExecutionContext) -> None:
+    # A clinician's new phrase in a copy of the rules, used by the component without any Python change.
+    folder = tmp_path / "safety"
+    shutil.copytree(RULES_DIR, folder)
+    path = folder / "urgent_symptoms.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n# Word sequences", (
+        "\n  - id: limp\n    category: consciousness\n    label: unresponsive\n    kind: state\n"
+        "    phrases: [gone limp]\n    source: \"triage (added in a test)\"\n\n# Word sequences"), 1), encoding="utf-8")
+    component = EmergencyIntentOverride.create({"rules_dir": str(folder)}, model_storage, Resource("limp"), context)
+    [out] = component.process([_classified("my baby has gone limp")])
+    assert out.get(INTENT)["name"] == "report_emergency"
+    assert _symptom_entities(out)[0]["value"] == "unresponsive"
+
+
+def test_broken_rules_stop_the_component(tmp_path, model_storage: LocalModelStorage, context: ExecutionContext) -> None:
+    folder = tmp_path / "safety"
+    shutil.copytree(RULES_DIR, folder)
+    path = folder / "context_cues.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("direction: FORWARD}", "direction: ONWARD}", 1), encoding="utf-8")
+    with pytest.raises(SafetyRulesError, match=r"context_cues\.yml:\d+: error: .*unknown direction 'ONWARD'"):
+        EmergencyIntentOverride.create({"rules_dir": str(folder)}, model_storage, Resource("broken"), context)
 
 
 def test_ignores_doc_of_different_text(component: EmergencyIntentOverride, spacy_nlp: SpacyNLP) -> None:
@@ -197,19 +256,21 @@ def test_ignores_doc_of_different_text(component: EmergencyIntentOverride, spacy
 
 def _run_all(component: EmergencyIntentOverride, texts: List[str], spacy_nlp: Optional[SpacyNLP]) -> List[Message]:
     messages = [_classified(t) for t in texts]
-    if spacy_nlp is not None:
-        messages = spacy_nlp.process(messages, spacy_nlp.provide())
-    return component.process(messages)
+    if spacy_nlp is None:
+        return component.process(messages)
+    model = spacy_nlp.provide()
+    return component.process(spacy_nlp.process(messages, model), model)
 
 
 @pytest.mark.parametrize("with_spacy_nlp", [False, True], ids=["own-doc", "spacynlp-doc"])
-def test_message_sets(component: EmergencyIntentOverride, spacy_nlp: SpacyNLP, with_spacy_nlp: bool) -> None:
-    # The same bar as tests/unit/test_safety.py, under this env's spaCy (3.7) and via
-    # SpacyNLP's Doc: every urgent message overridden, at most 2 false overrides.
-    urgent = _load("urgent_messages.yml")
-    non_urgent = _load("non_urgent_messages.yml")
+def test_message_sets(
+    model_storage: LocalModelStorage, context: ExecutionContext, spacy_nlp: SpacyNLP, with_spacy_nlp: bool
+) -> None:
+    # The same bar as tests/unit/test_safety.py, under this env's spaCy (3.7) and via SpacyNLP's Doc and
+    # pipeline: every urgent message overridden, at most 1% of the non-urgent ones.
+    component = EmergencyIntentOverride.create({}, model_storage, Resource(f"sets_{with_spacy_nlp}"), context)
     nlp = spacy_nlp if with_spacy_nlp else None
-    missed = [m.get(TEXT) for m in _run_all(component, urgent, nlp) if m.get(INTENT)["name"] != "report_emergency"]
+    missed = [m.get(TEXT) for m in _run_all(component, URGENT, nlp) if m.get(INTENT)["name"] != "report_emergency"]
     assert not missed, f"urgent messages not overridden: {missed}"
-    flagged = [m.get(TEXT) for m in _run_all(component, non_urgent, nlp) if m.get(INTENT)["name"] == "report_emergency"]
-    assert len(flagged) <= MAX_FALSE_POSITIVES, f"non-urgent messages overridden: {flagged}"
+    flagged = [m.get(TEXT) for m in _run_all(component, NON_URGENT, nlp) if m.get(INTENT)["name"] == "report_emergency"]
+    assert len(flagged) <= int(MAX_FALSE_EMERGENCY_SHARE * len(NON_URGENT)), f"non-urgent messages overridden: {flagged}"

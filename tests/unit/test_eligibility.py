@@ -73,3 +73,14 @@ def test_remission(text, value):
 ])
 def test_one_message_can_answer_several_questions(text, requested, found):
     assert read_answers(text, requested) == found
+
+
+@pytest.mark.parametrize("slot, value, expected", [
+    ("diagnosis", "b_cell_all", "b_cell_all"), ("disease_status", "second_or_later_relapse", "second_or_later_relapse"),
+    ("patient_age", 19.0, 19.0), ("patient_age", "nineteen", 19.0), ("diagnosis", "older than his sister", None),
+    ("relapse_response", "not_in_remission", "not_in_remission"), ("patient_age", 300, None),
+])
+def test_read_values_pass_validation_and_raw_text_is_read(slot, value, expected):
+    from bot.eligibility import normalise_answer
+
+    assert normalise_answer(slot, value) == expected

@@ -1,14 +1,20 @@
-"""Tests for bot/safety.py against the message sets in tests/data/.
+"""Tests for the safety layer (bot/safety/, rules in data/safety/) against the message sets in tests/data/.
 
-The bar (from the issue): every urgent message is detected; at most 2 of the non-urgent
-messages are flagged. Same for personal-decision requests vs. education questions.
-Runs in the actions env; the module is plain spaCy, so it also runs in the rasa env.
+The bar (issue "Clinical safety rules as reviewed data"): every urgent message is detected (urgent_messages.yml
+and urgent_more.yml); at most 1% of all non-urgent messages (non_urgent_messages.yml and non_urgent_context.yml)
+are flagged. Personal-decision requests vs. education questions keep their bar of at most 2 wrong. The rule
+loader reports each problem of a rule file as file:line, and a clinician's new phrase works without Python.
+Runs in the actions env; the package is plain spaCy + PyYAML, so it also runs in the rasa env.
 """
 
 from __future__ import annotations
 
+import io
+import re
+import shutil
 import sys
 import time
+from contextlib import redirect_stdout
 from pathlib import Path
 from typing import List
 
@@ -19,10 +25,20 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.safety import SafetyChecker, get_checker, personal_medical_decision, urgent_symptom  # noqa: E402
+from bot.problems import errors  # noqa: E402
+from bot.safety import (  # noqa: E402
+    RULES_DIR,
+    SafetyChecker,
+    SafetyRulesError,
+    get_checker,
+    load_rules,
+    personal_medical_decision,
+    urgent_symptom,
+)
 
 DATA = ROOT / "tests" / "data"
-MAX_FALSE_POSITIVES = 2
+MAX_FALSE_POSITIVES = 2  # personal decisions vs. education
+MAX_FALSE_EMERGENCY_SHARE = 0.01
 
 
 def _load(name: str, key: str) -> List[str]:
@@ -30,10 +46,11 @@ def _load(name: str, key: str) -> List[str]:
         return list(yaml.safe_load(fh)[key])
 
 
-URGENT = _load("urgent_messages.yml", "messages")
-NON_URGENT = _load("non_urgent_messages.yml", "messages")
+URGENT = _load("urgent_messages.yml", "messages") + _load("urgent_more.yml", "messages")
+NON_URGENT = _load("non_urgent_messages.yml", "messages") + _load("non_urgent_context.yml", "messages")
 DECISION = _load("personal_decision_messages.yml", "decision")
 EDUCATION = _load("personal_decision_messages.yml", "education")
+MAX_FALSE_EMERGENCIES = int(MAX_FALSE_EMERGENCY_SHARE * len(NON_URGENT))
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +59,9 @@ def checker() -> SafetyChecker:
 
 
 def test_data_sizes() -> None:
-    assert len(URGENT) >= 70
-    assert len(NON_URGENT) >= 70
+    assert len(URGENT) >= 88
+    assert len(NON_URGENT) >= 114
+    assert len(_load("non_urgent_context.yml", "messages")) >= 40
     assert len(DECISION) >= 20
     assert len(EDUCATION) >= 20
     for group in (URGENT, NON_URGENT, DECISION, EDUCATION):
@@ -62,13 +80,13 @@ def test_non_urgent_message(checker: SafetyChecker, message: str) -> None:
     # Per-message record; the pass/fail bar is the bounded count below.
     label = checker.urgent_symptom(message)
     if label:
-        pytest.xfail(f"flagged as {label!r} (counted against the bound of {MAX_FALSE_POSITIVES})")
+        pytest.xfail(f"flagged as {label!r} (counted against the bound of {MAX_FALSE_EMERGENCIES})")
 
 
-def test_non_urgent_false_positives_bounded(checker: SafetyChecker) -> None:
+def test_false_emergencies_at_most_one_percent(checker: SafetyChecker) -> None:
     flagged = [(m, checker.urgent_symptom(m)) for m in NON_URGENT]
     flagged = [(m, label) for m, label in flagged if label]
-    assert len(flagged) <= MAX_FALSE_POSITIVES, "too many non-urgent messages flagged:\n" + "\n".join(
+    assert len(flagged) <= MAX_FALSE_EMERGENCIES, f"{len(flagged)} of {len(NON_URGENT)} non-urgent messages flagged:\n" + "\n".join(
         f"  {m!r} -> {label}" for m, label in flagged
     )
 
@@ -212,7 +230,7 @@ ALL_MESSAGES = URGENT + NON_URGENT + DECISION + EDUCATION
 def test_gate_never_hides_a_match(checker: SafetyChecker) -> None:
     # The pre-tagging gate may only skip texts where the Matcher would find nothing.
     for message in ALL_MESSAGES:
-        if checker._urgent(checker.doc(message)):
+        if checker.urgent.matcher(checker.doc(message)):
             assert checker.could_match(message), message
 
 
@@ -231,3 +249,191 @@ def test_per_call_time(checker: SafetyChecker) -> None:
     # Budget ~5 ms for both questions about one message; the bound leaves room for a
     # busy shared machine (wall clock, other jobs on the same 2 cores).
     assert mean_ms < 25, f"{mean_ms:.2f} ms per message"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The rules are data: the loader's problems, and changes that need no Python
+# ---------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "safety"
+    shutil.copytree(RULES_DIR, folder)
+    return folder
+
+
+def _edit(folder: Path, name: str, old: str, new: str) -> int:
+    """Replace `old` (once) in a rule file; return the 1-based line where it started."""
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= 1, old
+    index = text.index(old)
+    path.write_text(text[:index] + new + text[index + len(old):], encoding="utf-8")
+    return text[:index].count("\n") + 1
+
+
+def _errors_at(folder: Path, name: str) -> list[tuple[int, str]]:
+    _rules, problems = load_rules(folder)
+    found = [(p.line, p.message) for p in errors(problems) if p.file.name == name]
+    assert found, "expected an error"
+    for problem in errors(problems):
+        assert re.match(r".+\.yml:\d+: error: .+", problem.format(folder)), problem.format(folder)
+    return found
+
+
+def test_the_shipped_rules_have_no_problems() -> None:
+    _rules, problems = load_rules()
+    assert problems == [], "\n".join(p.format(ROOT) for p in problems)
+
+
+def test_rule_without_category(rules_copy: Path) -> None:
+    line = _edit(rules_copy, "urgent_symptoms.yml", "  - id: fever_burning\n    category: fever\n", "  - id: fever_burning\n")
+    found = _errors_at(rules_copy, "urgent_symptoms.yml")
+    assert any(n == line and "no category" in m for n, m in found), found
+
+
+def test_rule_with_unknown_category(rules_copy: Path) -> None:
+    line = _edit(rules_copy, "urgent_symptoms.yml", "  - id: shaking\n    category: chills\n", "  - id: shaking\n    category: shivers\n")
+    assert any(n == line + 1 and "unknown category 'shivers'" in m for n, m in _errors_at(rules_copy, "urgent_symptoms.yml"))
+
+
+def test_unknown_direction(rules_copy: Path) -> None:
+    line = _edit(rules_copy, "context_cues.yml", "  - {literal: in case, category: HYPOTHETICAL, direction: FORWARD}",
+                 "  - {literal: in case, category: HYPOTHETICAL, direction: FORWARDS}")
+    found = _errors_at(rules_copy, "context_cues.yml")
+    assert any(n == line and "unknown direction 'FORWARDS'" in m for n, m in found), found
+
+
+def test_invalid_pattern(rules_copy: Path) -> None:
+    line = _edit(rules_copy, "urgent_symptoms.yml", "      - [{LEMMA: burn}, up]", "      - [{LEMA: burn}, up]")
+    found = _errors_at(rules_copy, "urgent_symptoms.yml")
+    assert any(n == line and "spaCy rejects the pattern" in m for n, m in found), found
+
+
+def test_unknown_word_list_in_pattern(rules_copy: Path) -> None:
+    line = _edit(rules_copy, "urgent_symptoms.yml", '      - ["@chill_words"]', '      - ["@chils_words"]')
+    found = _errors_at(rules_copy, "urgent_symptoms.yml")
+    assert any(n == line and "unknown word list '@chils_words'" in m for n, m in found), found
+
+
+def test_unquoted_yaml_boolean_in_a_word_list(rules_copy: Path) -> None:
+    line = _edit(rules_copy, "context_cues.yml", '{LOWER: {IN: ["on", takes, take, taking]}}', "{LOWER: {IN: [on, takes, take, taking]}}")
+    found = _errors_at(rules_copy, "context_cues.yml")
+    assert any(n == line and "write it in quotes" in m for n, m in found), found
+
+
+def test_broken_yaml(rules_copy: Path) -> None:
+    line = _edit(rules_copy, "personal_decisions.yml", "  - id: need\n", "  - id: need\n   patterns: [oops\n")
+    found = _errors_at(rules_copy, "personal_decisions.yml")
+    assert any("YAML syntax error" in m and line <= n <= line + 3 for n, m in found), found
+
+
+def test_missing_reviewer(rules_copy: Path) -> None:
+    line = _edit(rules_copy, "context_cues.yml", "reviewer: pending clinical review\n", "reviewer: ''\n")
+    assert any(n == line and "reviewer" in m for n, m in _errors_at(rules_copy, "context_cues.yml"))
+
+
+def test_checker_refuses_broken_rules(rules_copy: Path, checker: SafetyChecker) -> None:
+    _edit(rules_copy, "urgent_symptoms.yml", "  - id: fever_burning\n    category: fever\n", "  - id: fever_burning\n")
+    with pytest.raises(SafetyRulesError) as raised:
+        SafetyChecker(checker.nlp, rules_dir=rules_copy)
+    assert "urgent_symptoms.yml:" in str(raised.value) and "no category" in str(raised.value)
+
+
+def test_a_clinicians_new_phrase_works_without_python(rules_copy: Path, checker: SafetyChecker) -> None:
+    message = "my baby has gone limp in my arms"
+    assert checker.urgent_symptom(message) is None
+    _edit(rules_copy, "urgent_symptoms.yml", "\n# Word sequences", (
+        "\n  - id: limp\n    category: consciousness\n    label: unresponsive\n    kind: state\n"
+        "    phrases: [gone limp, went limp]\n    source: \"triage: a child who goes limp (added in a test)\"\n"
+        "\n# Word sequences"))
+    edited = SafetyChecker(checker.nlp, rules_dir=rules_copy)
+    assert edited.urgent_symptom(message) == "unresponsive"
+    # Context cues still apply to the new trigger.
+    assert edited.urgent_symptom("if she ever went limp who do we call") is None
+
+
+def test_a_new_context_cue_works_without_python(rules_copy: Path, checker: SafetyChecker) -> None:
+    message = "the doctor ruled out shaking chills"
+    assert checker.urgent_symptom(message) is not None
+    _edit(rules_copy, "context_cues.yml", "  - {literal: in case, category: HYPOTHETICAL, direction: FORWARD}",
+          "  - {literal: ruled out, category: NEGATED_EXISTENCE, direction: FORWARD}\n"
+          "  - {literal: in case, category: HYPOTHETICAL, direction: FORWARD}")
+    assert SafetyChecker(checker.nlp, rules_dir=rules_copy).urgent_symptom(message) is None
+
+
+def test_safety_check_command(rules_copy: Path) -> None:
+    from bot.cli import build_parser
+
+    def run(folder: Path) -> tuple[int, str]:
+        args = build_parser().parse_args(["safety", "check", "--rules-dir", str(folder)])
+        out = io.StringIO()
+        with redirect_stdout(out):
+            code = args.func(args)
+        return code, out.getvalue()
+
+    code, out = run(RULES_DIR)
+    assert code == 0 and "0 error(s)" in out
+    line = _edit(rules_copy, "context_cues.yml", "  - {literal: in case, category: HYPOTHETICAL, direction: FORWARD}",
+                 "  - {literal: in case, category: HYPOTHETICAL, direction: SIDEWAYS}")
+    code, out = run(rules_copy)
+    assert code == 1
+    assert re.search(rf"context_cues\.yml:{line}: error: cue 'in case': unknown direction 'SIDEWAYS'", out), out
+
+
+def test_faq_check_includes_the_safety_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.safety.rules as rules_module
+
+    seen = []
+    monkeypatch.setattr(rules_module, "check_rules", lambda folder=None: seen.append(folder) or [])
+    from bot.cli import build_parser
+
+    args = build_parser().parse_args(["faq", "check", "--no-embeddings"])
+    with redirect_stdout(io.StringIO()):
+        assert args.func(args) == 0
+    assert seen == [None]
+
+
+def test_no_symptom_word_lists_in_python() -> None:
+    # The vocabulary lives in data/safety/*.yml, where clinicians review it; a list literal of many words in
+    # the package would be the drift the issue describes.
+    for path in (ROOT / "bot" / "safety").glob("*.py"):
+        # Twelve plain words in a row; field names (with underscores) are not vocabulary.
+        for match in re.finditer(r"[\[{(]((?:\s*\"[^\"_]+\",){12,})", path.read_text(encoding="utf-8")):
+            pytest.fail(f"{path.name}: a list of words in Python: {match.group(0)[:80]}...")
+
+
+def test_one_spacy_pipeline_per_process(checker: SafetyChecker) -> None:
+    from bot.nlp import nlp
+    from bot.text import nlp as text_nlp
+
+    assert checker.nlp is nlp() is text_nlp()
+
+
+@pytest.mark.parametrize(
+    "message,label",
+    [
+        ("mi hija tiene fiebre de 39 desde anoche", "fever"),
+        ("mi hijo no puede respirar bien", "trouble breathing"),
+        ("está teniendo una convulsión, ayuda", "seizure"),
+        ("mi hijo no despierta", "unresponsive"),
+        ("mi niña está muy confundida y no me reconoce", "confusion"),
+        ("tiene sangrado de la nariz que no para", "bleeding"),
+    ],
+)
+def test_spanish_labels(checker: SafetyChecker, message: str, label: str) -> None:
+    assert checker.urgent_symptom(message) == label
+
+
+@pytest.mark.parametrize("message", ["ya no tiene fiebre", "si tiene fiebre, ¿a quién llamo?", "tuvo fiebre hace dos semanas"])
+def test_spanish_context(checker: SafetyChecker, message: str) -> None:
+    assert checker.urgent_symptom(message) is None
+
+
+@pytest.mark.parametrize("message", [
+    "she had a seizure a few minutes ago but it stopped, what do we do",
+    "he fainted this morning but he's fine now",
+])
+def test_an_event_that_is_over_still_needs_a_call(checker: SafetyChecker, message: str) -> None:
+    # RESOLVED and RECOVERED exclude seizure, fainting and unresponsive (context_cues.yml).
+    assert checker.urgent_symptom(message) is not None

