@@ -18,7 +18,8 @@ def main(argv: list[str] | None = None) -> None:
     settings = load_settings()
     options = list(sys.argv[1:] if argv is None else argv)
     os.environ["ACTION_TOKEN"] = action_token(settings)
-    sys.argv = ["rasa", "run", "--enable-api", "--auth-token", rasa_token(settings), *options]
+    # "=": a generated token may start with "-", which argparse would take for an option.
+    sys.argv = ["rasa", "run", "--enable-api", f"--auth-token={rasa_token(settings)}", *options]
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

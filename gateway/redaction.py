@@ -337,8 +337,9 @@ _TIME_WORDS = frozenset(
 
 
 def _id_spans(pattern: re.Pattern[str], text: str, placeholder: str) -> list[_Span]:
-    # Last in precedence: an id that is also a phone number or a long number is gone either way.
-    return [_Span(m.start("num"), m.end("num"), placeholder, 7) for m in pattern.finditer(text)
+    # Before phone numbers and long numbers: those would take only the digits and leave the id's letters
+    # ("XJH[number]"); a tie with a phone number goes to the longer span, the whole id.
+    return [_Span(m.start("num"), m.end("num"), placeholder, 4) for m in pattern.finditer(text)
             if sum(ch.isdigit() for ch in m.group("num")) >= 4]
 
 

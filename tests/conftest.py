@@ -1,5 +1,7 @@
 """Shared fixtures. `stack` runs the real action server and the real Rasa server on free ports,
-serving a temporary copy of the FAQ files so that tests may edit content without touching data/faq."""
+serving a temporary copy of the FAQ files so that tests may edit content without touching data/faq.
+`supervised` runs deploy/supervisord.conf (what `make run` runs) on free ports, for the tests that kill
+and restart processes."""
 from __future__ import annotations
 
 import json
@@ -11,6 +13,7 @@ import pytest
 
 from bot.settings import ROOT
 from devtools.stack import MODEL, Stack, free_port
+from devtools.supervised import SupervisedStack
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +38,26 @@ def stack(tmp_path_factory):
         keep = ROOT / "test-output" / "stack-logs"
         keep.mkdir(parents=True, exist_ok=True)
         for log in (workdir / "logs").glob("*.log"):
+            shutil.copy(log, keep / log.name)
+
+
+@pytest.fixture(scope="session")
+def supervised(tmp_path_factory):
+    """The assistant under supervisord with its standby lane, in a folder of its own (logs, tracker store,
+    tokens, session key). Session-scoped: the browser tests, which run last, share it."""
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` first (make test does)")
+    workdir = tmp_path_factory.mktemp("supervised")
+    running = SupervisedStack.on_free_ports(workdir, standby=True)
+    try:
+        running.start()
+        running.wait_ready(timeout=900)
+        yield running
+    finally:
+        running.stop()
+        keep = ROOT / "test-output" / "supervised-logs"
+        keep.mkdir(parents=True, exist_ok=True)
+        for log in running.log_dir.glob("*.log"):
             shutil.copy(log, keep / log.name)
 
 

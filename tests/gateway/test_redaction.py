@@ -96,7 +96,7 @@ def test_medical_record_numbers(text, expected):
 
 def test_other_identifiers():
     assert redact("ssn 123-45-6789") == "ssn [ssn]"
-    assert redact("insurance id 123456789") == "insurance id [number]"
+    assert redact("insurance id 123456789") == "insurance id [member_id]"
 
 
 def test_several_details_in_one_message_keep_the_question():
@@ -183,3 +183,10 @@ def test_redaction_is_fast():
         redact(text)
     per_message_ms = (time.perf_counter() - started) * 10
     assert per_message_ms < 50, f"{per_message_ms:.1f} ms per message"
+
+
+def test_an_id_with_letters_is_redacted_whole():
+    # A long-number or phone rule alone would leave the letters behind ("XJH[number]").
+    assert redact("member id XJH123456789") == "member id [member_id]"
+    assert redact("insurance id: BCBS-99887766") == "insurance id: [member_id]"
+    assert redact("policy number 4455667788") == "policy number [member_id]"

@@ -84,6 +84,6 @@ def test_feedback_is_stored_with_the_faq_id(stack, conversation):
     payload, _ = conversation.ask("what is kymriah")
     reply, _ = conversation.ask("/feedback_not_helpful")
     assert reply["kind"] == "handoff"
-    tracker = get_json(f"{stack.rasa_url}/conversations/{conversation.sender}/tracker")
+    tracker = get_json(stack.tracker_url(conversation.sender))
     stored = [e["value"] for e in tracker["events"] if e.get("event") == "slot" and e.get("name") == "answer_feedback"]
     assert stored and stored[-1]["faq_id"] == payload["faq_id"] and stored[-1]["helpful"] is False

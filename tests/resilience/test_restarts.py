@@ -1,0 +1,88 @@
+"""SIGKILL of the action server, then of Rasa, in the middle of an eligibility check, under supervisord
+(deploy/supervisord.conf, what `make run` runs): supervisord restarts each, every message sent meanwhile is
+answered (by the standby lane, or with the back-end-down reply that carries the program contact and the
+emergency wording), and the check then continues where it was.
+
+The deadlines are generous on purpose: they bound how long a test may wait, they are not speed figures.
+How long a restart takes is printed (run with -s) and measured in docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.resilience.web import WebConversation, assert_fallback, is_fallback, payload
+
+pytestmark = pytest.mark.stack
+
+# What the issue asks of the assistant as a whole: answering again by itself within 20 s of a crash.
+ANSWERING_AGAIN_S = 20
+# A cold start of Rasa takes about a minute on a busy 2-core machine; this only stops a test that hangs.
+RESTART_DEADLINE_S = 400
+# A side question inside the form: answered, and the form asks its question again without moving on.
+SIDE_QUESTION = "what is apheresis"
+
+
+def outage(supervised, conversation: WebConversation, program: str) -> list[tuple[float, dict]]:
+    """SIGKILL `program`, then send the side question every second until supervisord has it running and
+    healthy again. Returns (seconds after the kill, reply) for each message sent meanwhile."""
+    old_pid = supervised.kill(program)
+    killed = time.monotonic()
+    replies = []
+    while True:
+        status, body = conversation.send(SIDE_QUESTION)
+        assert status == 200, (program, status, body)  # never a bare error
+        replies.append((time.monotonic() - killed, body))
+        info = supervised.info(program)
+        if info["pid"] not in (0, old_pid) and info["statename"] == "RUNNING" and supervised.healthy(program):
+            break
+        assert time.monotonic() - killed < RESTART_DEADLINE_S, f"{program} not back; see {supervised.log_dir}"
+        time.sleep(1)
+    print(f"\n{program}: restarted by supervisord and healthy {time.monotonic() - killed:.0f} s after SIGKILL; "
+          f"{len(replies)} messages meanwhile, {sum(map(is_fallback, (b for _, b in replies)))} fallbacks")
+    return replies
+
+
+def start_check(conversation: WebConversation) -> None:
+    assert conversation.ask("can you check if my child qualifies for kymriah").get("asking") == "patient_age"
+    assert conversation.ask("12").get("asking") == "diagnosis"
+
+
+def finish_check(conversation: WebConversation, before: list[str]) -> None:
+    """The answers given before the crashes are still there: only the remaining ones are asked."""
+    assert conversation.ask("B-cell ALL").get("asking") == "disease_status", before
+    result = conversation.ask("refractory")
+    assert result["kind"] == "eligibility" and result["in_line_with_label"] is True, result
+
+
+def test_with_the_standby_lane_the_assistant_answers_again_within_20_s(supervised):
+    assert supervised.standby and all(supervised.healthy(p) for p in supervised.programs())
+    conversation = WebConversation(supervised.gateway_url)
+    start_check(conversation)
+    for program in ("actions", "rasa"):
+        replies = outage(supervised, conversation, program)
+        for _, body in replies:
+            if is_fallback(body):
+                assert_fallback(body)
+            else:
+                assert payload(body)["kind"] == "answer", body
+        first_answer = next((at for at, body in replies if not is_fallback(body)), None)
+        assert first_answer is not None and first_answer <= ANSWERING_AGAIN_S, [
+            (round(at, 1), is_fallback(body)) for at, body in replies]
+    finish_check(conversation, ["patient_age"])
+
+
+def test_without_a_standby_every_message_meanwhile_gets_the_fallback(supervised):
+    """The standby lane stopped: while a primary process is down the gateway can only give the fallback."""
+    for program in ("actions-standby", "rasa-standby"):
+        supervised.rpc.supervisor.stopProcess(program, True)
+    conversation = WebConversation(supervised.gateway_url)
+    start_check(conversation)
+    for program in ("actions", "rasa"):
+        replies = outage(supervised, conversation, program)
+        assert len(replies) >= 2, "the process was back before a second message: nothing was tested"
+        # The last message may have been sent just after the restart; every one before it met the outage.
+        for _, body in replies[:-1]:
+            assert_fallback(body)
+    finish_check(conversation, ["patient_age"])
