@@ -23,8 +23,8 @@ install:            ## create the rasa and actions environments (idempotent)
 train: install      ## train the Rasa model if NLU data, rules, stories, domain or config changed
 	@scripts/train.sh
 
-run: train          ## start the action server, Rasa and the web gateway; Ctrl-C stops them
-	@$(ACTIONS_PY) -m devtools.stack
+run: train          ## the action server, Rasa and the web gateway under supervisord (restarts, logs/); Ctrl-C stops them
+	@$(ACTIONS_PY) -m devtools.supervised
 
 chat: train         ## talk to the assistant in the terminal
 	@mkdir -p logs

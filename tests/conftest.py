@@ -48,7 +48,10 @@ def supervised(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` first (make test does)")
     workdir = tmp_path_factory.mktemp("supervised")
-    running = SupervisedStack.on_free_ports(workdir, standby=True)
+    # The restart tests send a message every second or two for a minute or more, all from 127.0.0.1: the
+    # rate limits (tested in tests/gateway) would refuse them.
+    running = SupervisedStack.on_free_ports(workdir, standby=True, env_overrides={
+        "RATE_PER_SESSION": "1000", "RATE_PER_ADDRESS": "10000"})
     try:
         running.start()
         running.wait_ready(timeout=900)

@@ -51,7 +51,7 @@ def pytest_configure(config):
 def _load_stub_module():
     name = "kyw_stub_rasa"
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "web" / "stub_rasa.py")
+        spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "gateway" / "stub_rasa.py")
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
