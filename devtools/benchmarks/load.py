@@ -161,16 +161,18 @@ def main(argv: list[str] | None = None) -> int:
             latencies = [x for s in sessions for x in s.latencies]
             no_reply = counts["fallback"] + counts["http_error"] + counts["timeout"]
             problems += no_reply + sum(tracker.values())
+            for other in sorted(set(tracker) - {"lost", "doubled", "processed_unanswered"}):
+                print(f"{concurrency} sessions: {other}={tracker[other]}", file=sys.stderr)
             rows.append([concurrency, concurrency * args.messages, counts["answered"], f"{counts['answered'] / wall:.1f}",
                          f"{1000 * median(latencies):.0f}" if latencies else "-",
                          f"{1000 * percentile(latencies, 95):.0f}" if latencies else "-",
                          counts["busy"], counts["timeout"], no_reply,
-                         " ".join(f"{k}={v}" for k, v in sorted(tracker.items())) or "none", f"{wall:.1f}"])
+                         tracker["lost"], tracker["doubled"], tracker["processed_unanswered"], f"{wall:.1f}"])
     finally:
         stack.stop()
     print()
     table(["sessions", "messages", "answered", "answered/s", "median ms", "p95 ms", "busy 503", "timeouts",
-           "no reply", "tracker problems", "wall s"], rows)
+           "no reply", "lost turns", "doubled turns", "processed, unanswered", "wall s"], rows)
     print(f"\nMAX_IN_FLIGHT={args.max_in_flight or 'default'}, client timeout {TIMEOUT_S:.0f} s, "
           f"{args.messages} messages per session; logs in {workdir}/logs")
     footer("devtools.benchmarks.load", argv)
