@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -83,8 +85,6 @@ def load_settings() -> Settings:
 
 def assistant_config(config_file: Path | None = None) -> dict:
     """The `assistant:` section of config.yml (Rasa ignores it; the action server reads it)."""
-    import yaml
-
     path = config_file or Paths().config_file
     with open(path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle) or {}

@@ -382,11 +382,11 @@ def test_safety_check_command(rules_copy: Path) -> None:
 
 
 def test_faq_check_includes_the_safety_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.safety.rules as rules_module
+    import bot.cli as cli
 
     seen = []
-    monkeypatch.setattr(rules_module, "check_rules", lambda folder=None: seen.append(folder) or [])
-    from bot.cli import build_parser
+    monkeypatch.setattr(cli, "check_rules", lambda folder=None: seen.append(folder) or [])
+    build_parser = cli.build_parser
 
     args = build_parser().parse_args(["faq", "check", "--no-embeddings"])
     with redirect_stdout(io.StringIO()):
