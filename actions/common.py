@@ -26,6 +26,18 @@ def set_live(content: LiveContent) -> None:
     _live = content
 
 
+HINT = "utter_urgent_hint"
+
+
+def _said_this_turn(tracker: Tracker, response: str) -> bool:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == response:
+            return True
+    return False
+
+
 def payload_sent_this_turn(tracker: Tracker) -> bool:
     """True when a reply since the user's last message already carried the contract's payload."""
     for event in reversed(tracker.events):
@@ -49,6 +61,10 @@ def say(dispatcher: CollectingDispatcher, messages: list[Message], tracker: Trac
         if message.payload is not None and not skip_payload:
             kwargs["json_message"] = message.payload
         dispatcher.utter_message(**kwargs)
+    if tracker is not None and messages and latest_entity(tracker, "urgent_hint") and not _said_this_turn(tracker, HINT):
+        # The classifier read an emergency the safety rules did not confirm: answer, and say what to do
+        # if something is happening now (rasa_components/emergency_override.py).
+        dispatcher.utter_message(response=HINT)
 
 
 def latest_text(tracker: Tracker) -> str:

@@ -7,30 +7,29 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.answering import respond
+from bot.content import load_content
+from bot.content.checks import check_content, check_replies
+from bot.live import ContentRefused, LiveContent, make_embedder, retrieval_settings
+from bot.problems import errors
+from bot.retrieval.index import FEATURES, RetrievalIndex
+from bot.retrieval.scorer import decide
+from bot.safety.rules import RULES_DIR, check_rules, load_rules
 from bot.settings import load_settings
 
 
 def cmd_faq_check(args: argparse.Namespace) -> int:
-    from bot.content import load_content
-    from bot.content.checks import check_content, check_replies
-    from bot.problems import errors
-
     settings = load_settings()
     paths = settings.paths
     content, problems = load_content(paths)
     index = retrieval = None
     if not args.no_embeddings and not errors(problems):
-        from bot.live import make_embedder, retrieval_settings
-        from bot.retrieval.index import RetrievalIndex
-
         retrieval = retrieval_settings(paths.config_file)
         index = RetrievalIndex(content, make_embedder(settings), retrieval.generic_min_share)
     if not errors(problems):
         problems += check_content(content, index, retrieval)
     problems += check_replies(paths.domain_file, paths.reply_reviews_file)
     # The safety rules are content too (clinicians edit them); a broken file would stop the assistant.
-    from bot.safety.rules import check_rules
-
     problems += check_rules()
     for problem in sorted(problems, key=lambda p: (str(p.file), p.line)):
         print(problem.format(paths.root))
@@ -44,9 +43,6 @@ def cmd_faq_check(args: argparse.Namespace) -> int:
 
 def cmd_safety_check(args: argparse.Namespace) -> int:
     """The safety rules in data/safety/ (or --rules-dir): every problem as file:line, non-zero on errors."""
-    from bot.problems import errors
-    from bot.safety.rules import RULES_DIR, load_rules
-
     root = load_settings().paths.root
     folder = args.rules_dir or RULES_DIR
     rules, problems = load_rules(folder)
@@ -64,12 +60,6 @@ def cmd_safety_check(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Shows how retrieval decides on one question (for editors tuning alternates)."""
-    from bot.answering import respond
-    from bot.live import LiveContent
-
-    from bot.retrieval.index import FEATURES
-    from bot.retrieval.scorer import decide
-
     live = LiveContent(load_settings())
     snapshot = live.snapshot
     decision = decide(snapshot.index, args.question, snapshot.settings)
@@ -85,6 +75,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_actions(args: argparse.Namespace) -> int:
+    # Imported here because rasa-sdk, Sanic and torch take 5-7 s to import on this machine (measured with
+    # `python -X importtime`, 2026-12-02) and only the action server needs them, not the editors' checks.
     from bot.action_server import serve
 
     serve(load_settings(), host=args.host, port=args.port, token_required=args.require_token)
@@ -126,8 +118,6 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("sentence_transformers", "httpx", "urllib3", "sanic.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
-    from bot.live import ContentRefused
-
     try:
         return args.func(args)
     except ContentRefused as refused:

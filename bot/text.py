@@ -7,6 +7,8 @@ from typing import Iterable
 
 from rapidfuzz import fuzz, process
 
+from bot.embedding import model_path
+
 from bot.nlp import nlp  # noqa: F401  (re-exported: callers use bot.text.nlp)
 
 # Families write the therapy's names many ways; folding them first lets both rankers see one token.
@@ -92,8 +94,6 @@ def lemma_batch(texts: Iterable[str]) -> list[list[str]]:
 def english_words() -> frozenset[str]:
     """Whole words of the embedding model's WordPiece vocabulary: a ready-made list of common English
     words, so that a real word ("weather") is never "corrected" into a content word ("whether")."""
-    from bot.embedding import model_path
-
     with open(model_path() / "vocab.txt", encoding="utf-8") as handle:
         return frozenset(w for w in (line.strip() for line in handle) if w.isalpha() and not w.startswith("##"))
 

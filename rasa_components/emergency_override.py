@@ -55,6 +55,9 @@ INTENT_NAME_CONFIG_KEY = "intent_name"
 ENTITY_NAME_CONFIG_KEY = "entity_name"
 REUSE_SPACY_DOC_KEY = "reuse_spacy_doc"
 RULES_DIR_CONFIG_KEY = "rules_dir"
+UNCONFIRMED_CONFIG_KEY = "unconfirmed_entity_name"
+FALLBACK_THRESHOLD_CONFIG_KEY = "fallback_threshold"
+FALLBACK_INTENT = "nlu_fallback"
 
 
 # model_from: Rasa hands process() the pipeline SpacyNLP loaded, so the process keeps one spaCy pipeline.
@@ -62,7 +65,8 @@ RULES_DIR_CONFIG_KEY = "rules_dir"
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False, model_from="SpacyNLP"
 )
 class EmergencyIntentOverride(GraphComponent, IntentClassifier):
-    """Sets ``report_emergency`` (confidence 1.0) on messages reporting urgent symptoms."""
+    """Sets ``report_emergency`` (confidence 1.0) on messages reporting urgent symptoms, and only on those:
+    the classifier's own ``report_emergency`` without a rule hit is demoted and marked (see the config)."""
 
     @classmethod
     def required_components(cls) -> List[Type]:
@@ -81,6 +85,16 @@ class EmergencyIntentOverride(GraphComponent, IntentClassifier):
             REUSE_SPACY_DOC_KEY: True,
             # The folder of the rule files; None is data/safety of this repository.
             RULES_DIR_CONFIG_KEY: None,
+            # The classifier's own report_emergency, when the rules find no current urgent symptom, is
+            # demoted to its next intent and marked with this entity, so the reply answers the message
+            # and adds the urgent-care line (actions/common.py). Measured on 823 labelled messages
+            # (docs/benchmarks.md, "Who decides an emergency"): the rules caught all 111 urgent ones,
+            # and the classifier alone added no urgent catch but 21 false emergencies ("what did her
+            # last marrow show", an eligibility answer naming a seizure at diagnosis). None keeps the
+            # classifier's emergencies as they are.
+            UNCONFIRMED_CONFIG_KEY: "urgent_hint",
+            # Below this, the demoted message becomes nlu_fallback (FallbackClassifier's threshold).
+            FALLBACK_THRESHOLD_CONFIG_KEY: 0.45,
         }
 
     def __init__(
@@ -123,6 +137,7 @@ class EmergencyIntentOverride(GraphComponent, IntentClassifier):
                 continue
             hit = self._find(checker, message, text, reuse_doc)
             if hit is None:
+                self._demote_unconfirmed(message)
                 continue
             logger.debug(
                 f"Urgent symptom '{hit.label}' reported; predicting intent "
@@ -166,6 +181,28 @@ class EmergencyIntentOverride(GraphComponent, IntentClassifier):
             )
         except Exception:  # an unexpected Doc-like object: don't risk missing a symptom
             return False
+
+    def _demote_unconfirmed(self, message: Message) -> None:
+        entity_name = self.component_config[UNCONFIRMED_CONFIG_KEY]
+        emergency = self.component_config[INTENT_NAME_CONFIG_KEY]
+        if not entity_name or (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != emergency:
+            return
+        ranking = [dict(e) for e in message.get(INTENT_RANKING_KEY) or []
+                   if e.get(INTENT_NAME_KEY) not in (emergency, FALLBACK_INTENT)]
+        if ranking and ranking[0].get(PREDICTED_CONFIDENCE_KEY, 0.0) >= self.component_config[FALLBACK_THRESHOLD_CONFIG_KEY]:
+            intent = dict(ranking[0])
+        else:
+            intent = {INTENT_NAME_KEY: FALLBACK_INTENT,
+                      PREDICTED_CONFIDENCE_KEY: self.component_config[FALLBACK_THRESHOLD_CONFIG_KEY]}
+            ranking = [dict(intent)] + ranking
+        logger.debug(f"'{emergency}' not confirmed by the safety rules; predicting '{intent[INTENT_NAME_KEY]}'.")
+        message.set(INTENT, intent, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        entities = list(message.get(ENTITIES) or [])
+        entities.append({ENTITY_ATTRIBUTE_TYPE: entity_name, ENTITY_ATTRIBUTE_VALUE: "classifier",
+                         ENTITY_ATTRIBUTE_START: 0, ENTITY_ATTRIBUTE_END: len(message.get(TEXT) or ""),
+                         ENTITY_ATTRIBUTE_CONFIDENCE_TYPE: 1.0, EXTRACTOR: self.__class__.__name__})
+        message.set(ENTITIES, entities, add_to_output=True)
 
     def _override(self, message: Message, hit: SymptomHit) -> None:
         intent = {

@@ -23,12 +23,16 @@ def stack(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("stack")
     faq_dir = workdir / "faq"
     shutil.copytree(ROOT / "data" / "faq", faq_dir)
+    handoff_file = workdir / "handoff.yml"
+    shutil.copy(ROOT / "data" / "handoff.yml", handoff_file)
     running = Stack(free_port(), free_port(), free_port(), log_dir=workdir / "logs", env_overrides={
         "ASSISTANT_FAQ_DIR": str(faq_dir),
+        "ASSISTANT_HANDOFF": str(handoff_file),
         "TRACKER_DB": str(workdir / "trackers.db"),
         "FAQ_RELOAD_INTERVAL_S": "0.25",
     })
     running.faq_dir = faq_dir
+    running.handoff_file = handoff_file
     try:
         running.start(with_gateway=True)
         running.wait_ready(timeout=600)

@@ -15,12 +15,15 @@ import json
 import logging
 import random
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.content import Content
+from bot.content import Content, load_content
 from bot.embedding import base_model_key, model_path
+from bot.problems import errors
+from bot.settings import assistant_config, load_settings
 from bot.text import normalise
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,8 @@ def _batches(pairs: list[tuple[str, str, str]], size: int, rng: random.Random) -
 
 
 def train(pairs: list[tuple[str, str, str]], settings: FinetuneSettings, out_dir: Path) -> Path:
+    # Only training needs torch and sentence-transformers (4-9 s to import here); `make train` with a
+    # model already cached for the content, and bot.live asking for the current model, skip that cost.
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -146,12 +151,6 @@ def ensure(content: Content, settings: FinetuneSettings, models_dir: Path) -> tu
 
 def main() -> int:
     """`make train`: fine-tune for the current content unless a model for it exists (prints which)."""
-    import sys
-
-    from bot.content import load_content
-    from bot.problems import errors
-    from bot.settings import assistant_config, load_settings
-
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     paths = load_settings().paths
     content, problems = load_content(paths)

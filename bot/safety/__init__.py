@@ -29,6 +29,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from bot.nlp import MODEL_NAME
+from bot.nlp import nlp as shared_pipeline
 from bot.problems import errors
 from bot.safety.context import ConText
 from bot.safety.decisions import DecisionRules
@@ -61,8 +62,6 @@ class SafetyChecker:
 
     def __init__(self, nlp: Optional[Language] = None, rules_dir: Optional[Path] = None) -> None:
         if nlp is None:
-            from bot.nlp import nlp as shared_pipeline
-
             nlp = shared_pipeline()
         self.nlp = nlp
         self._pipes = [(name, proc) for name, proc in nlp.pipeline if name in NEEDED_PIPES]

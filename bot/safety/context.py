@@ -161,15 +161,30 @@ class ConText:
             out.append(mod)
         return out
 
-    def clause_start(self, mods: list[Modifier], start: int, s_start: int) -> int:
-        """Where the clause of token `start` begins: after the last boundary cue before it."""
-        ends = [m.start for m in mods if m.category in self._boundaries and s_start <= m.start < start]
+    def clause_start(self, doc: Doc, mods: list[Modifier], start: int, s_start: int) -> int:
+        """Where the clause of token `start` begins: after the last boundary cue before it. An adverb before an
+        adjective is an intensifier, not a break ("i was so shaky": "so" is not "so we went home")."""
+        ends = [m.start for m in mods if m.category in self._boundaries and s_start <= m.start < start
+                and not (doc[m.start].pos_ == "ADV" and m.start + 1 < len(doc) and doc[m.start + 1].pos_ in ("ADJ", "ADV"))]
         return max(ends, default=s_start)
 
     def in_past(self, doc: Doc, mods: list[Modifier], start: int, s_start: int) -> bool:
-        """'she had a fever', 'he was shaking': a past-tense verb in the mention's clause, before it."""
-        lo = self.clause_start(mods, start, s_start)
+        """'she had a fever', 'he was shaking': a past-tense verb in the mention's clause, before it.
+
+        A part joined by a conjunction with no verb of its own shares the verb before it: in "she was shaky
+        and dizzy" or "had a fever and some shaking" the "and" is a clause break for the other cues, but
+        "dizzy" and "shaking" are told in the past too. "had a fever and is shaking" has its own verb."""
+        lo = self.clause_start(doc, mods, start, s_start)
+        while lo > s_start and doc[lo].pos_ == "CCONJ" and not self._new_subject_at(mods, lo) and \
+                not any(doc[i].pos_ in ("VERB", "AUX") for i in range(lo + 1, start)):
+            lo = self.clause_start(doc, mods, lo, s_start)
         return any(doc[i].tag_ in ("VBD", "VBN") and doc[i].lemma_ in self._past_verbs for i in range(lo, start))
+
+    def _new_subject_at(self, mods: list[Modifier], i: int) -> bool:
+        """Does a boundary cue other than a plain clause break ("and she", "but") start at token i? If the data
+        renamed CLAUSE_BREAK, every boundary would count here and in_past would fall back to the plain clause
+        (fewer mentions read as past, so fewer ruled out: the safe side)."""
+        return any(m.start == i and m.category in self._boundaries and m.category != "CLAUSE_BREAK" for m in mods)
 
 
 def has_person(sent: Span, question: bool, grammar: dict[str, frozenset[str]], report: dict[str, frozenset[str]]) -> bool:

@@ -107,7 +107,9 @@ class UrgentRules:
             if not person:
                 # "fever of 38.3 after kymriah, what do we do?" is still a report.
                 return self.now_evidence(sent, start - sent.start, strict=True)
-            return not self.modal_question(sent)
+            # "can we go to the movies, she has chills right now": a reading or "right now" is about now even
+            # inside a question about possibility.
+            return not self.modal_question(sent) or self.now_evidence(sent, start - sent.start, strict=True)
         if person or owned or kind == "state":
             return True
         return self.now_evidence(sent, start - sent.start)

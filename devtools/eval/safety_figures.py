@@ -1,6 +1,6 @@
 """Urgent recall and the false-emergency rate of the safety rules, on every message list of tests/data/.
 
-    PYTHONPATH=. .venv/actions/bin/python -m devtools.eval.safety_figures [--rules-dir DIR] [--show]
+    PYTHONPATH=. .venv/actions/bin/python -m devtools.eval.safety_figures [--rules-dir DIR] [--show] [--no-holdout]
 
 The rule layer alone (bot/safety/, rules in data/safety/), no Rasa model: the figures `make eval` prints
 first. The lists of the unit tests' bar are in-sample (the rules were tuned on them); safety_holdout.yml was
@@ -19,8 +19,9 @@ import yaml
 from bot.settings import ROOT
 
 DATA = ROOT / "tests" / "data"
-URGENT_LISTS = [("urgent_messages.yml", "messages"), ("urgent_more.yml", "messages")]
-NON_URGENT_LISTS = [("non_urgent_messages.yml", "messages"), ("non_urgent_context.yml", "messages")]
+URGENT_LISTS = [("urgent_messages.yml", "messages"), ("urgent_more.yml", "messages"), ("urgent_even_more.yml", "messages")]
+NON_URGENT_LISTS = [("non_urgent_messages.yml", "messages"), ("non_urgent_context.yml", "messages"),
+                    ("non_urgent_more.yml", "messages")]
 HOLDOUT = "safety_holdout.yml"
 
 
@@ -65,20 +66,23 @@ def totals(figs: list[Figure]) -> tuple[Figure, Figure]:
             Figure("all non-urgent lists", False, sum(f.total for f in calm), [w for f in calm for w in f.wrong]))
 
 
-def report(detect: Callable[[str], bool], show: bool = False) -> list[str]:
+def report(detect: Callable[[str], bool], show: bool = False, holdout_too: bool = True) -> list[str]:
+    """The lines for every list; `show` lists the misses of the tuning lists only, never of the held-out file
+    (reading those would turn it into one more tuning list)."""
     main = figures(detect)
     lines = [f.line() for f in main] + [f.line() for f in totals(main)]
-    holdout = figures(detect, [(HOLDOUT, "urgent", True), (HOLDOUT, "non_urgent", False)])
-    lines += ["held out (written after tuning, never tuned on):"] + ["  " + f.line() for f in holdout]
+    if holdout_too:
+        holdout = figures(detect, [(HOLDOUT, "urgent", True), (HOLDOUT, "non_urgent", False)])
+        lines += ["held out (written after tuning, never tuned on; totals only):"] + ["  " + f.line() for f in holdout]
     if show:
-        for fig in main + holdout:
+        for fig in main:
             lines += [f"  {'missed' if fig.urgent else 'flagged'}: {text}" for text in fig.wrong]
     return lines
 
 
-def eval_case_figures(detect: Callable[[str], bool], show: bool = False) -> list[str]:
+def eval_case_figures(detect: Callable[[str], bool], show: bool = False, holdout_too: bool = True) -> list[str]:
     """The rule layer on the evaluation cases: turns that expect only the emergency reply, and turns that do
-    not accept it. Held-out (`frozen:`) files give totals only."""
+    not accept it. Held-out (`frozen:`) files give totals only, and nothing with `holdout_too=False`."""
     from devtools.eval.cases import (DEV_CONVERSATIONS, DEV_FILE, HELDOUT_CONVERSATIONS, HELDOUT_FILE, PARAPHRASES_FILE,
                                      TUNING_FILE, load_file)
 
@@ -87,6 +91,8 @@ def eval_case_figures(detect: Callable[[str], bool], show: bool = False) -> list
         if not path.exists():
             continue
         case_file = load_file(path)
+        if case_file.frozen and not holdout_too:
+            continue
         cases = case_file.cases + [t for c in case_file.conversations for t in c.turns]
         urgent = [c.text for c in cases if set(c.kinds) == {"emergency"}]
         calm = [c.text for c in cases if "emergency" not in c.kinds]
@@ -103,17 +109,20 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rules-dir", type=Path, default=None, help="another folder of rule files (default data/safety)")
     parser.add_argument("--show", action="store_true", help="also list each missed or wrongly flagged message")
+    # While rules are being tuned the held-out figures are better not seen at all: looking after every edit
+    # is tuning on them by another route. Print them once, when the tuning is done.
+    parser.add_argument("--no-holdout", action="store_true", help="leave out the held-out files (while tuning the rules)")
     args = parser.parse_args(argv)
     from bot.safety import SafetyChecker, get_checker
 
     checker = get_checker() if args.rules_dir is None else SafetyChecker(rules_dir=args.rules_dir)
     started = time.perf_counter()
-    lines = report(lambda text: checker.urgent_symptom(text) is not None, args.show)
+    lines = report(lambda text: checker.urgent_symptom(text) is not None, args.show, not args.no_holdout)
     print("Safety rules (bot/safety, data/safety), the rule layer alone:")
     for line in lines:
         print("  " + line)
     print("  evaluation cases (a turn that expects only the emergency reply / one that does not accept it):")
-    for line in eval_case_figures(lambda text: checker.urgent_symptom(text) is not None, args.show):
+    for line in eval_case_figures(lambda text: checker.urgent_symptom(text) is not None, args.show, not args.no_holdout):
         print("    " + line)
     print(f"  ({time.perf_counter() - started:.1f} s)")
     return 0

@@ -153,3 +153,15 @@ def test_any_message_inside_the_check_gets_one_payload_and_the_check_goes_on(con
     payload, messages = conversation.ask(text)  # exactly one payload, or ask() fails
     payload, _ = conversation.ask("she is 7")
     assert payload.get("asking") == "diagnosis", (text, payload)
+
+
+@pytest.mark.parametrize("answer", [
+    "he's 14 with pre-B ALL and had seizures at diagnosis",
+    "relapsed ALL, she's 12, the leukemia was in her spinal fluid and she had a seizure at relapse",
+])
+def test_an_answer_that_names_a_past_symptom_is_an_answer_not_an_emergency(conversation, answer):
+    conversation.ask("can you check if my child qualifies for kymriah")
+    payload, messages = conversation.ask(answer)
+    assert payload["kind"] == "eligibility", messages
+    assert payload.get("asking") != "patient_age", payload
+    assert "This may be an emergency" not in texts(messages)

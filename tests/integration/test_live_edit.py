@@ -75,6 +75,33 @@ def test_a_broken_edit_is_refused_and_nothing_is_lost(stack, apheresis_file):
     assert ' "unclosed: [quote' in apheresis_file.read_text(encoding="utf-8")
 
 
+def test_a_handoff_reason_without_a_reply_is_refused_and_nothing_is_lost(stack):
+    question = "how much does car t cost and will insurance pay"
+    before, _ = _answer_text(stack, question)
+    assert before["kind"] == "handoff" and before["reason"] == "costs_insurance"
+    log = stack.log_dir / "actions.log"
+    log_size = log.stat().st_size
+    original = stack.handoff_file.read_text(encoding="utf-8")
+    lines = original.splitlines()
+    reply_line = next(i for i, line in enumerate(lines) if line.strip().startswith("reply:"))
+    end = reply_line + 1
+    indent = len(lines[reply_line]) - len(lines[reply_line].lstrip())
+    while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent):
+        end += 1
+    del lines[reply_line:end]
+    stack.handoff_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        def refused() -> bool:
+            return "handoff.yml:" in log.read_text(encoding="utf-8", errors="replace")[log_size:]
+
+        assert _wait_for(refused, 5.0), "the refusal with file:line never reached the log"
+        assert "still serving the previous content" in log.read_text(encoding="utf-8", errors="replace")[log_size:]
+        after, _ = _answer_text(stack, question)
+        assert after["kind"] == "handoff" and after["reason"] == "costs_insurance"
+    finally:
+        stack.handoff_file.write_text(original, encoding="utf-8")
+
+
 def _replace_first_answer(text: str, new_answer: str) -> str:
     """Swap the first entry's answer block for a one-line answer, keeping every other line."""
     lines = text.splitlines()

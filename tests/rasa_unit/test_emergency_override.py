@@ -274,3 +274,37 @@ def test_message_sets(
     assert not missed, f"urgent messages not overridden: {missed}"
     flagged = [m.get(TEXT) for m in _run_all(component, NON_URGENT, nlp) if m.get(INTENT)["name"] == "report_emergency"]
     assert len(flagged) <= int(MAX_FALSE_EMERGENCY_SHARE * len(NON_URGENT)), f"non-urgent messages overridden: {flagged}"
+
+
+def _emergency_first(text: str, emergency: float, second: str, second_confidence: float) -> Message:
+    ranking = [{"name": "report_emergency", "confidence": emergency}, {"name": second, "confidence": second_confidence}]
+    return Message(data={TEXT: text, INTENT: dict(ranking[0]), INTENT_RANKING_KEY: ranking})
+
+
+def _hints(message: Message) -> List[Dict[str, Any]]:
+    return [e for e in message.get(ENTITIES, []) if e.get("entity") == "urgent_hint"]
+
+
+def test_the_classifiers_emergency_without_a_rule_hit_is_demoted_and_marked(component: EmergencyIntentOverride) -> None:
+    [out] = component.process([_emergency_first("what did her last marrow show", 0.56, "ask_question", 0.44)])
+    # 0.44 is under the fallback threshold: the answer path (nlu_fallback) decides, with the hint.
+    assert out.get(INTENT)["name"] == "nlu_fallback"
+    assert "report_emergency" not in [r["name"] for r in out.get(INTENT_RANKING_KEY)]
+    assert [h["value"] for h in _hints(out)] == ["classifier"]
+    assert _symptom_entities(out) == []
+
+    [out] = component.process([_emergency_first("he's 14 with pre-B ALL and had seizures at diagnosis", 0.8, "inform", 0.6)])
+    assert out.get(INTENT) == {"name": "inform", "confidence": 0.6}
+    assert len(_hints(out)) == 1
+
+
+def test_a_rule_hit_is_never_demoted(component: EmergencyIntentOverride) -> None:
+    [out] = component.process([_emergency_first("my son has a fever of 102 right now", 0.9, "ask_question", 0.1)])
+    assert out.get(INTENT) == {"name": "report_emergency", "confidence": 1.0}
+    assert _hints(out) == [] and len(_symptom_entities(out)) == 1
+
+
+def test_demotion_can_be_switched_off() -> None:
+    component = EmergencyIntentOverride({**EmergencyIntentOverride.get_default_config(), "unconfirmed_entity_name": None})
+    [out] = component.process([_emergency_first("what did her last marrow show", 0.56, "ask_question", 0.44)])
+    assert out.get(INTENT)["name"] == "report_emergency" and _hints(out) == []

@@ -1,6 +1,8 @@
 """The reply contract is owned by bot/contract.py: domain.yml's fixed payloads and the gateway's reply obey it."""
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from bot import contract
@@ -59,3 +61,11 @@ def test_a_reply_without_a_review_record_is_reported(tmp_path):
     messages = [p.message for p in check_replies(PATHS.domain_file, broken)]
     assert any("utter_emergency" in m and "no review record" in m for m in messages)
     assert any("utter_nonexistent" in m for m in messages)
+
+
+def test_the_widget_shows_the_contact_for_the_contracts_kinds():
+    # embed.js is plain JavaScript served as a file; its one list of kinds must follow bot/contract.py.
+    script = (PATHS.root / "gateway" / "static" / "embed.js").read_text(encoding="utf-8")
+    found = re.search(r"var CONTACT_KINDS = \[([^\]]*)\];", script)
+    assert found, "embed.js no longer declares CONTACT_KINDS"
+    assert tuple(re.findall(r'"([a-z_]+)"', found.group(1))) == contract.CONTACT_KINDS

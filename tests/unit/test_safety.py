@@ -1,10 +1,11 @@
 """Tests for the safety layer (bot/safety/, rules in data/safety/) against the message sets in tests/data/.
 
-The bar (issue "Clinical safety rules as reviewed data"): every urgent message is detected (urgent_messages.yml
-and urgent_more.yml); at most 1% of all non-urgent messages (non_urgent_messages.yml and non_urgent_context.yml)
-are flagged. Personal-decision requests vs. education questions keep their bar of at most 2 wrong. The rule
-loader reports each problem of a rule file as file:line, and a clinician's new phrase works without Python.
-Runs in the actions env; the package is plain spaCy + PyYAML, so it also runs in the rasa env.
+The bar (issue "Clinical safety rules as reviewed data"): every urgent message is detected (urgent_messages.yml,
+urgent_more.yml and urgent_even_more.yml); at most 1% of all non-urgent messages (non_urgent_messages.yml,
+non_urgent_context.yml and non_urgent_more.yml) are flagged, and at most 1% of each of those lists on its own.
+Personal-decision requests vs. education questions keep their bar of at most 2 wrong. The rule loader reports
+each problem of a rule file as file:line, and a clinician's new phrase works without Python. Runs in the actions
+env; the package is plain spaCy + PyYAML, so it also runs in the rasa env.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ def _load(name: str, key: str) -> List[str]:
         return list(yaml.safe_load(fh)[key])
 
 
-URGENT = _load("urgent_messages.yml", "messages") + _load("urgent_more.yml", "messages")
-NON_URGENT = _load("non_urgent_messages.yml", "messages") + _load("non_urgent_context.yml", "messages")
+URGENT = _load("urgent_messages.yml", "messages") + _load("urgent_more.yml", "messages") + _load("urgent_even_more.yml", "messages")
+NON_URGENT_LISTS = ("non_urgent_messages.yml", "non_urgent_context.yml", "non_urgent_more.yml")
+NON_URGENT = [m for name in NON_URGENT_LISTS for m in _load(name, "messages")]
 DECISION = _load("personal_decision_messages.yml", "decision")
 EDUCATION = _load("personal_decision_messages.yml", "education")
 MAX_FALSE_EMERGENCIES = int(MAX_FALSE_EMERGENCY_SHARE * len(NON_URGENT))
@@ -59,9 +61,11 @@ def checker() -> SafetyChecker:
 
 
 def test_data_sizes() -> None:
-    assert len(URGENT) >= 88
-    assert len(NON_URGENT) >= 114
+    assert len(URGENT) >= 118
+    assert len(NON_URGENT) >= 174
     assert len(_load("non_urgent_context.yml", "messages")) >= 40
+    assert len(_load("non_urgent_more.yml", "messages")) >= 60
+    assert len(_load("urgent_even_more.yml", "messages")) >= 30
     assert len(DECISION) >= 20
     assert len(EDUCATION) >= 20
     for group in (URGENT, NON_URGENT, DECISION, EDUCATION):
@@ -87,6 +91,18 @@ def test_false_emergencies_at_most_one_percent(checker: SafetyChecker) -> None:
     flagged = [(m, checker.urgent_symptom(m)) for m in NON_URGENT]
     flagged = [(m, label) for m, label in flagged if label]
     assert len(flagged) <= MAX_FALSE_EMERGENCIES, f"{len(flagged)} of {len(NON_URGENT)} non-urgent messages flagged:\n" + "\n".join(
+        f"  {m!r} -> {label}" for m, label in flagged
+    )
+
+
+@pytest.mark.parametrize("name", NON_URGENT_LISTS)
+def test_false_emergencies_per_list(checker: SafetyChecker, name: str) -> None:
+    # The pooled bound above could hide one list that does badly; each list also keeps the 1% share
+    # (rounded down: none flagged on a list of fewer than 100).
+    messages = _load(name, "messages")
+    flagged = [(m, checker.urgent_symptom(m)) for m in messages]
+    flagged = [(m, label) for m, label in flagged if label]
+    assert len(flagged) <= int(MAX_FALSE_EMERGENCY_SHARE * len(messages)), f"{name}: " + "\n".join(
         f"  {m!r} -> {label}" for m, label in flagged
     )
 
@@ -382,11 +398,11 @@ def test_safety_check_command(rules_copy: Path) -> None:
 
 
 def test_faq_check_includes_the_safety_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.safety.rules as rules_module
+    import bot.cli as cli
 
     seen = []
-    monkeypatch.setattr(rules_module, "check_rules", lambda folder=None: seen.append(folder) or [])
-    from bot.cli import build_parser
+    monkeypatch.setattr(cli, "check_rules", lambda folder=None: seen.append(folder) or [])
+    build_parser = cli.build_parser
 
     args = build_parser().parse_args(["faq", "check", "--no-embeddings"])
     with redirect_stdout(io.StringIO()):
