@@ -302,40 +302,21 @@ def test_the_shipped_rules_have_no_problems() -> None:
     assert problems == [], "\n".join(p.format(ROOT) for p in problems)
 
 
-def test_rule_without_category(rules_copy: Path) -> None:
-    line = _edit(rules_copy, "urgent_symptoms.yml", "  - id: fever_burning\n    category: fever\n", "  - id: fever_burning\n")
-    found = _errors_at(rules_copy, "urgent_symptoms.yml")
-    assert any(n == line and "no category" in m for n, m in found), found
-
-
-def test_rule_with_unknown_category(rules_copy: Path) -> None:
-    line = _edit(rules_copy, "urgent_symptoms.yml", "  - id: shaking\n    category: chills\n", "  - id: shaking\n    category: shivers\n")
-    assert any(n == line + 1 and "unknown category 'shivers'" in m for n, m in _errors_at(rules_copy, "urgent_symptoms.yml"))
-
-
-def test_unknown_direction(rules_copy: Path) -> None:
-    line = _edit(rules_copy, "context_cues.yml", "  - {literal: in case, category: HYPOTHETICAL, direction: FORWARD}",
-                 "  - {literal: in case, category: HYPOTHETICAL, direction: FORWARDS}")
-    found = _errors_at(rules_copy, "context_cues.yml")
-    assert any(n == line and "unknown direction 'FORWARDS'" in m for n, m in found), found
-
-
-def test_invalid_pattern(rules_copy: Path) -> None:
-    line = _edit(rules_copy, "urgent_symptoms.yml", "      - [{LEMMA: burn}, up]", "      - [{LEMA: burn}, up]")
-    found = _errors_at(rules_copy, "urgent_symptoms.yml")
-    assert any(n == line and "spaCy rejects the pattern" in m for n, m in found), found
-
-
-def test_unknown_word_list_in_pattern(rules_copy: Path) -> None:
-    line = _edit(rules_copy, "urgent_symptoms.yml", '      - ["@chill_words"]', '      - ["@chils_words"]')
-    found = _errors_at(rules_copy, "urgent_symptoms.yml")
-    assert any(n == line and "unknown word list '@chils_words'" in m for n, m in found), found
-
-
-def test_unquoted_yaml_boolean_in_a_word_list(rules_copy: Path) -> None:
-    line = _edit(rules_copy, "context_cues.yml", '{LOWER: {IN: ["on", takes, take, taking]}}', "{LOWER: {IN: [on, takes, take, taking]}}")
-    found = _errors_at(rules_copy, "context_cues.yml")
-    assert any(n == line and "write it in quotes" in m for n, m in found), found
+@pytest.mark.parametrize("file, old, new, offset, expected", [
+    ("urgent_symptoms.yml", "  - id: fever_burning\n    category: fever\n", "  - id: fever_burning\n", 0, "no category"),
+    ("urgent_symptoms.yml", "  - id: shaking\n    category: chills\n", "  - id: shaking\n    category: shivers\n", 1,
+     "unknown category 'shivers'"),
+    ("context_cues.yml", "  - {literal: in case, category: HYPOTHETICAL, direction: FORWARD}",
+     "  - {literal: in case, category: HYPOTHETICAL, direction: FORWARDS}", 0, "unknown direction 'FORWARDS'"),
+    ("urgent_symptoms.yml", "      - [{LEMMA: burn}, up]", "      - [{LEMA: burn}, up]", 0, "spaCy rejects the pattern"),
+    ("urgent_symptoms.yml", '      - ["@chill_words"]', '      - ["@chils_words"]', 0, "unknown word list '@chils_words'"),
+    ("context_cues.yml", '{LOWER: {IN: ["on", takes, take, taking]}}', "{LOWER: {IN: [on, takes, take, taking]}}", 0,
+     "write it in quotes"),
+], ids=["no category", "unknown category", "unknown direction", "invalid pattern", "unknown word list", "unquoted boolean"])
+def test_a_broken_record_is_reported_at_its_line(rules_copy: Path, file, old, new, offset, expected) -> None:
+    line = _edit(rules_copy, file, old, new)
+    found = _errors_at(rules_copy, file)
+    assert any(n == line + offset and expected in m for n, m in found), found
 
 
 def test_broken_yaml(rules_copy: Path) -> None:
