@@ -46,8 +46,24 @@ def process_env(**extra: str) -> dict[str, str]:
     return env
 
 
+class LocalEndpoints:
+    """Where a stack's Rasa and action server listen (127.0.0.1). The stack provides `actions_port`,
+    `rasa_port` and its own `rasa_token`."""
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def tracker_url(self, sender: str) -> str:
+        return f"{self.rasa_url}/conversations/{sender}/tracker?token={self.rasa_token}"
+
+
 @dataclass
-class Stack:
+class Stack(LocalEndpoints):
     """The running processes and where they listen."""
 
     actions_port: int
@@ -65,17 +81,6 @@ class Stack:
     @property
     def rasa_token(self) -> str:
         return self.env_overrides["RASA_TOKEN"]
-
-    def tracker_url(self, sender: str) -> str:
-        return f"{self.rasa_url}/conversations/{sender}/tracker?token={self.rasa_token}"
-
-    @property
-    def actions_url(self) -> str:
-        return f"http://127.0.0.1:{self.actions_port}"
-
-    @property
-    def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
 
     @property
     def gateway_url(self) -> str | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.settings import ROOT, Settings, load_settings, rasa_token
-from devtools.stack import MODEL, free_port, process_env
+from devtools.stack import MODEL, LocalEndpoints, free_port, process_env
 
 CONFIG = ROOT / "deploy" / "supervisord.conf"
 SUPERVISORD = ROOT / ".venv" / "actions" / "bin" / "supervisord"
@@ -37,7 +37,7 @@ def use_wal(tracker_db: str) -> None:
 
 
 @dataclass
-class SupervisedStack:
+class SupervisedStack(LocalEndpoints):
     """deploy/supervisord.conf with these ports and folders. `standby_*_port` of 0: no standby lane."""
 
     actions_port: int
@@ -76,14 +76,6 @@ class SupervisedStack:
         return bool(self.standby_rasa_port)
 
     @property
-    def actions_url(self) -> str:
-        return f"http://127.0.0.1:{self.actions_port}"
-
-    @property
-    def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
-
-    @property
     def gateway_url(self) -> str:
         return f"http://localhost:{self.gateway_port}"
 
@@ -102,9 +94,6 @@ class SupervisedStack:
     @property
     def rasa_token(self) -> str:
         return self.env_overrides.get("RASA_TOKEN") or rasa_token(load_settings())
-
-    def tracker_url(self, sender: str) -> str:
-        return f"{self.rasa_url}/conversations/{sender}/tracker?token={self.rasa_token}"
 
     def programs(self) -> tuple[str, ...]:
         return PRIMARY + ("gateway",) + (STANDBY if self.standby else ())
