@@ -1,7 +1,7 @@
 """What every action shares: the live content, and saying `bot.replies.Message`s through the dispatcher."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -29,23 +29,22 @@ def set_live(content: LiveContent) -> None:
 HINT = "utter_urgent_hint"
 
 
-def _said_this_turn(tracker: Tracker, response: str) -> bool:
+def _bot_events_this_turn(tracker: Tracker) -> Iterator[dict]:
+    """The bot's replies since the user's last message, newest first."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
-            return False
-        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == response:
-            return True
-    return False
+            return
+        if event.get("event") == "bot":
+            yield event
+
+
+def _said_this_turn(tracker: Tracker, response: str) -> bool:
+    return any((e.get("metadata") or {}).get("utter_action") == response for e in _bot_events_this_turn(tracker))
 
 
 def payload_sent_this_turn(tracker: Tracker) -> bool:
     """True when a reply since the user's last message already carried the contract's payload."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "bot" and (event.get("data") or {}).get("custom"):
-            return True
-    return False
+    return any((e.get("data") or {}).get("custom") for e in _bot_events_this_turn(tracker))
 
 
 def say(dispatcher: CollectingDispatcher, messages: list[Message], tracker: Tracker | None = None) -> None:
