@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.content import Content, load_content
 from bot.embedding import Embedder
+from bot.nlp import keep_parses_in
 from bot.content.checks import check_content
 from bot.problems import Problem, errors
 from bot.retrieval.finetune import current_model
@@ -71,6 +72,7 @@ class LiveContent:
         self._watched = [paths.faq_dir, paths.sources_dir, paths.contacts_file, paths.topics_file, paths.handoff_file,
                          paths.near_misses_file, paths.config_file]
         self._embedder = embedder or make_embedder(self.settings)
+        keep_parses_in(paths.cache_dir)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

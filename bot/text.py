@@ -9,7 +9,7 @@ from rapidfuzz import fuzz, process
 
 from bot.embedding import model_path
 
-from bot.nlp import nlp  # noqa: F401  (re-exported: callers use bot.text.nlp)
+from bot.nlp import nlp, parse_many  # noqa: F401  (nlp re-exported: callers use bot.text.nlp)
 
 # Families write the therapy's names many ways; folding them first lets both rankers see one token.
 _SPELLINGS = [
@@ -78,10 +78,10 @@ _lemma_cache: dict[str, list[str]] = {}
 
 
 def lemma_batch(texts: Iterable[str]) -> list[list[str]]:
-    """Lemmas of many texts; remembered, because a content reload re-reads mostly unchanged text."""
+    """Lemmas of many content texts (parsed once, bot/nlp.py's parse_many)."""
     texts = list(texts)
     missing = [t for t in dict.fromkeys(texts) if t not in _lemma_cache]
-    for text, doc in zip(missing, nlp().pipe(normalise(t) for t in missing)):
+    for text, doc in zip(missing, parse_many(normalise(t) for t in missing)):
         _lemma_cache[text] = [
             fold_lemma(t.lemma_.lower().strip())
             for t in doc

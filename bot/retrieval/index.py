@@ -13,7 +13,6 @@ removed (the "bare" vectors), and the lexical side weights words by how rare the
 """
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections import Counter
@@ -24,7 +23,7 @@ import numpy as np
 from bot.content import Content, FaqEntry
 from bot.embedding import Embedder
 from bot.content.handoffs import Route
-from bot.text import STOP_LEMMAS, TypoFixer, english_words, fold_lemma, lemma_batch, nlp, normalise
+from bot.text import STOP_LEMMAS, TypoFixer, english_words, fold_lemma, lemma_batch, nlp, normalise, parse_many
 
 ANSWER = "answer"
 FEATURES = ("dense", "dense_second", "dense_bare", "dense_text", "dense_sentence", "lexical", "lexical_text", "is_route")
@@ -75,10 +74,9 @@ class Features:
 _BARE_CACHE: dict[frozenset, dict[str, str]] = {}
 
 
-@functools.lru_cache(maxsize=4096)
-def _sentences(text: str) -> tuple[str, ...]:
-    """An answer's sentences of four words or more (remembered: answers rarely change between reloads)."""
-    return tuple(s.text.strip() for s in nlp()(text).sents if len(s.text.split()) >= 4)
+def _sentences(doc) -> tuple[str, ...]:
+    """An answer's sentences of four words or more."""
+    return tuple(s.text.strip() for s in doc.sents if len(s.text.split()) >= 4)
 
 
 class RetrievalIndex:
@@ -135,10 +133,9 @@ class RetrievalIndex:
         self._bare_vectors = embedder.encode_corpus(self._bare_texts(phrasings))
         self._text_vectors = embedder.encode_corpus([normalise(t.text) for t in self.targets])
         sentences, sentence_owners = [], []
-        for i, target in enumerate(self.targets):
-            if target.entry is None:
-                continue
-            for sentence in _sentences(normalise(target.text)):
+        answers = [i for i, target in enumerate(self.targets) if target.entry is not None]
+        for i, doc in zip(answers, parse_many(normalise(self.targets[i].text) for i in answers)):
+            for sentence in _sentences(doc):
                 sentences.append(sentence)
                 sentence_owners.append(i)
         self._sentence_owners = np.array(sentence_owners, dtype=np.int64)
@@ -149,10 +146,10 @@ class RetrievalIndex:
 
     def _bare_texts(self, phrasings: list[str]) -> list[str]:
         """Bare forms of many phrasings; remembered per generic-word set, because a live edit re-reads mostly
-        unchanged text and parsing 1,500 phrasings again would take the 2 seconds editors are promised."""
+        unchanged text and must be served within the 2 seconds editors are promised."""
         memo = _BARE_CACHE.setdefault(self.generic, {})
         missing = [p for p in dict.fromkeys(phrasings) if p not in memo]
-        for text, doc in zip(missing, nlp().pipe(missing)):
+        for text, doc in zip(missing, parse_many(missing)):
             memo[text] = self._bare_of(doc)
         return [memo[p] for p in phrasings]
 

@@ -18,15 +18,21 @@ pytestmark = pytest.mark.stack
 
 # What the issue asks of the assistant as a whole: answering again by itself within 20 s of a crash.
 ANSWERING_AGAIN_S = 20
-# A cold start of Rasa takes about a minute on a busy 2-core machine; this only stops a test that hangs.
+# A cold start takes about 15 s (Rasa, with rasa_components/fast_load.py) and 13 s (the action server, with its
+# parses kept on disk) on an idle 2-core machine, about a minute each before. The bound is twice the issue's
+# 20 s, so that a shared CI machine does not fail it by chance while a return to minute-long starts does;
+# the figures themselves come from devtools/benchmarks/restarts.py.
+RESTART_BOUND_S = 40
+# Only stops a test that hangs.
 RESTART_DEADLINE_S = 400
 # A side question inside the form: answered, and the form asks its question again without moving on.
 SIDE_QUESTION = "what is apheresis"
 
 
-def outage(supervised, conversation: WebConversation, program: str) -> list[tuple[float, dict]]:
+def outage(supervised, conversation: WebConversation, program: str) -> tuple[list[tuple[float, dict]], float]:
     """SIGKILL `program`, then send the side question every second until supervisord has it running and
-    healthy again. Returns (seconds after the kill, reply) for each message sent meanwhile."""
+    healthy again. Returns (seconds after the kill, reply) for each message sent meanwhile, and the seconds
+    until it was back."""
     old_pid = supervised.kill(program)
     killed = time.monotonic()
     replies = []
@@ -39,9 +45,10 @@ def outage(supervised, conversation: WebConversation, program: str) -> list[tupl
             break
         assert time.monotonic() - killed < RESTART_DEADLINE_S, f"{program} not back; see {supervised.log_dir}"
         time.sleep(1)
-    print(f"\n{program}: restarted by supervisord and healthy {time.monotonic() - killed:.0f} s after SIGKILL; "
+    back = time.monotonic() - killed
+    print(f"\n{program}: restarted by supervisord and healthy {back:.0f} s after SIGKILL; "
           f"{len(replies)} messages meanwhile, {sum(map(is_fallback, (b for _, b in replies)))} fallbacks")
-    return replies
+    return replies, back
 
 
 def start_check(conversation: WebConversation) -> None:
@@ -61,7 +68,7 @@ def test_with_the_standby_lane_the_assistant_answers_again_within_20_s(supervise
     conversation = WebConversation(supervised.gateway_url)
     start_check(conversation)
     for program in ("actions", "rasa"):
-        replies = outage(supervised, conversation, program)
+        replies, _ = outage(supervised, conversation, program)
         for _, body in replies:
             if is_fallback(body):
                 assert_fallback(body)
@@ -80,8 +87,9 @@ def test_without_a_standby_every_message_meanwhile_gets_the_fallback(supervised)
     conversation = WebConversation(supervised.gateway_url)
     start_check(conversation)
     for program in ("actions", "rasa"):
-        replies = outage(supervised, conversation, program)
+        replies, back = outage(supervised, conversation, program)
         assert len(replies) >= 2, "the process was back before a second message: nothing was tested"
+        assert back <= RESTART_BOUND_S, f"{program} took {back:.0f} s to come back after SIGKILL"
         # The last message may have been sent just after the restart; every one before it met the outage.
         for _, body in replies[:-1]:
             assert_fallback(body)
