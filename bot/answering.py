@@ -9,7 +9,8 @@ from bot.live import Snapshot
 from bot.replies import Message
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.scorer import ANSWER, CLARIFY, Decision, decide
-from bot.questions import looks_like_follow_up, question_part, split_two, wants_simpler
+from bot.content.journey import next_step
+from bot.questions import asks_what_next, looks_like_follow_up, question_part, split_two, wants_simpler
 from bot.safety import get_checker
 from bot.text import looks_spanish
 
@@ -78,7 +79,8 @@ def _rank(decision: Decision) -> tuple:
 
 def understand(snapshot: Snapshot, text: str, previous=None) -> Decision:
     """Retrieval's decision for a message, read in context: a follow-up ("how long does it take") is also
-    asked joined to the question just answered, and a long story is also asked by its question sentences.
+    asked joined to the question just answered, and answered rather than clarified when its likeliest entry
+    is about that same topic; a long story is also asked by its question sentences.
     A message that stands on its own keeps its own reading, and a hand-off reason found in the message
     itself always wins (a person is needed whatever was said before)."""
     index, settings = snapshot.index, snapshot.settings
@@ -90,13 +92,22 @@ def understand(snapshot: Snapshot, text: str, previous=None) -> Decision:
     asked = question_part(text)
     if asked:
         readings.append(decide(index, asked, settings))
+    follow_up = False
     if previous is not None:
         content_words = len([l for l in alone.query.lemmas if l not in index.generic])
-        if looks_like_follow_up(text, content_words):
+        follow_up = looks_like_follow_up(text, content_words)
+        if follow_up:
             readings.append(decide(index, f"{previous.question} {text}", settings))
         elif alone.band == ANSWER:
             return alone
-    return max(readings, key=_rank)
+    best = max(readings, key=_rank)
+    top = best.top
+    if follow_up and best.band == CLARIFY and top is not None and top.target.entry is not None \
+            and top.target.topic == previous.topic:
+        # Unsure between entries, and the likeliest is about what was just answered: for a follow-up the
+        # context settles it ("is it 83 or 81?" after the remission-rate answer), instead of "did you mean".
+        best.band = ANSWER
+    return best
 
 
 def second_answer(snapshot: Snapshot, text: str, first: Decision):
@@ -146,6 +157,13 @@ def act_on(snapshot: Snapshot, decision: Decision, unsure_count: int = 0, intent
     return _handoff(snapshot, "utter_handoff_no_answer", "no_answer", decision.confidence)
 
 
+def _step_after(snapshot: Snapshot, previous) -> str | None:
+    """The treatment step after the previous answer's (data/topics.yml `journey`), if it is on the journey."""
+    journey = snapshot.content.journey
+    topics = [snapshot.index.entry_by_id[s].topic if s in snapshot.index.entry_by_id else None for s in journey]
+    return next_step(journey, topics, previous.id, previous.topic)
+
+
 def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | None = None,
             intent: str | None = None, last_faq_id: str | None = None) -> Outcome:
     """The reply to one message. `last_faq_id`: the entry answered last in this conversation (its context)."""
@@ -164,6 +182,9 @@ def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | 
     previous = snapshot.index.entry_by_id.get(last_faq_id) if last_faq_id else None
     if previous is not None and wants_simpler(text):
         return answer_entry(snapshot, previous.id, simple=True)
+    step = _step_after(snapshot, previous) if previous is not None and asks_what_next(text) else None
+    if step is not None:
+        return answer_entry(snapshot, step)
     decision = understand(snapshot, text or "", previous)
     also = second_answer(snapshot, text or "", decision)
     if also is not None:

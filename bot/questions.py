@@ -1,5 +1,5 @@
 """What a message asks: its question sentences, a second question joined by "and", a follow-up that only
-makes sense after the last answer, or a request for simpler words.
+makes sense after the last answer, the next step of the treatment, or a request for simpler words.
 
 Plain text heuristics with no model: the decisions they feed are still made by retrieval's confidence
 (bot/answering.py), so a wrong guess here costs a second retrieval call, not a wrong answer.
@@ -25,6 +25,13 @@ _CUE = re.compile(
     r"^\s*(and|but|so|ok|okay|also|what about|how about|then|why|why not|how long|how often|how many|how much|"
     r"is it|does it|will it|can it|what if|what next|what comes next|what happens next|and then|for a)\b", re.I)
 LONG_MESSAGE_WORDS = 30
+# The whole message asks for the next step ("what comes next", "and after that?", "ok then what"), and
+# nothing else: "what happens next week at clinic" is a question of its own.
+_WHAT_NEXT = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|and|so|then|alright|thanks|thank you)[\s,.!]+)*"
+    r"(?:what(?:'s|s| is)? (?:comes |happens |do we do |is the next step |\s*)?(?:next|after (?:that|this|it))"
+    r"|what(?:'s|s| is) the next step|(?:the )?next step|after (?:that|this)|then what|and then|what now)"
+    r"[\s?.!]*$", re.I)
 
 
 def sentences(text: str) -> list[str]:
@@ -61,6 +68,10 @@ def split_two(text: str) -> tuple[str, str] | None:
 
 def wants_simpler(text: str) -> bool:
     return bool(_SIMPLER.search(text or ""))
+
+
+def asks_what_next(text: str) -> bool:
+    return bool(_WHAT_NEXT.search(text or ""))
 
 
 def looks_like_follow_up(text: str, content_words: int) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.contract import CONTACT_FIELDS
 from bot.content.handoffs import HANDOFF, OUT_OF_SCOPE, Route, load_routes
+from bot.content.journey import load_journey
 from bot.problems import Problem
 from bot.yaml_lines import Located, YamlProblem, load_located
 
@@ -90,6 +91,8 @@ class Content:
     # Hand-off reasons and near misses (bot/content/handoffs.py), matched beside the FAQ entries.
     routes: list[Route] = field(default_factory=list)
     superseded: list[SupersededFact] = field(default_factory=list)
+    # The treatment's steps in order, as FAQ entry ids (bot/content/journey.py).
+    journey: list[str] = field(default_factory=list)
 
     def by_id(self) -> dict[str, FaqEntry]:
         return {e.id: e for e in self.entries}
@@ -376,7 +379,9 @@ def load_content(paths) -> tuple[Content, list[Problem]]:
         entries.extend(file_entries)
         problems.extend(file_problems)
     problems.extend(check_references(entries))
+    journey, journey_problems = load_journey(paths.topics_file, {e.id for e in entries})
+    problems.extend(journey_problems)
     content = Content(entries=entries, documents=documents, topics=topics,
                       contact=contacts.get("program_contact", {}), contacts=contacts,
-                      routes=handoffs + near_misses, superseded=superseded)
+                      routes=handoffs + near_misses, superseded=superseded, journey=journey)
     return content, problems

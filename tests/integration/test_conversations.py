@@ -105,3 +105,16 @@ def test_out_of_scope_says_what_it_can_do_and_offers_the_contact(conversation):
     payload, messages = conversation.ask("what's a good recipe for lasagna")
     assert payload["kind"] == "out_of_scope"
     assert "CAR T" in texts(messages) and payload["contact"]["phone"]
+
+
+def test_what_comes_next_after_the_infusion_answer_is_the_next_step(conversation):
+    import yaml
+
+    from bot.settings import ROOT
+
+    journey = yaml.safe_load((ROOT / "data" / "topics.yml").read_text())["journey"]
+    first, _ = conversation.ask("how is the car t infusion given")
+    assert first["kind"] == "answer" and first["topic"] == "infusion", first
+    after_infusion = journey[journey.index("infusion-how-given") + 1]
+    following, _ = conversation.ask("what comes next?")
+    assert (following["kind"], following["faq_id"]) == ("answer", after_infusion), following

@@ -88,3 +88,43 @@ def test_a_near_miss_gets_its_own_reply_not_the_nearest_answer(snapshot):
 def test_a_request_for_a_person_keeps_the_reason_it_names(snapshot):
     assert payloads(person_requested(snapshot, "can i talk to someone about the bill"))[0]["reason"] == "costs_insurance"
     assert payloads(person_requested(snapshot, "can i talk to a person"))[0]["reason"] == "request_person"
+
+
+def _decision(snapshot, band: str, entry_id: str):
+    """A retrieval decision whose top candidate is `entry_id` (the rest as retrieval ranked them)."""
+    from bot.retrieval.scorer import Candidate, Decision
+
+    index = snapshot.index
+    real = decide_for(snapshot, "what is it")
+    row = next(i for i, t in enumerate(index.targets) if t.id == entry_id)
+    top = Candidate(index.targets[row], 0.7, row)
+    return Decision(band, [top] + [c for c in real.candidates if c.index != row], 0.05, real.query, 0.76)
+
+
+def decide_for(snapshot, text):
+    from bot.retrieval.scorer import decide
+
+    return decide(snapshot.index, text, snapshot.settings)
+
+
+@pytest.mark.parametrize("same_topic", [True, False])
+def test_a_follow_up_unsure_only_about_the_topic_just_answered_is_answered(snapshot, monkeypatch, same_topic):
+    import bot.answering as answering
+
+    entries = snapshot.content.entries
+    previous = entries[0]
+    sibling = next(e for e in entries if e.topic == previous.topic and e.id != previous.id)
+    elsewhere = next(e for e in entries if e.topic != previous.topic)
+    joined_top = sibling if same_topic else elsewhere
+
+    def fake_decide(index, text, settings, features=None):
+        if text.startswith(previous.question):  # the follow-up read with the question just answered
+            return _decision(snapshot, "clarify", joined_top.id)
+        return _decision(snapshot, "nothing", elsewhere.id)
+
+    monkeypatch.setattr(answering, "decide", fake_decide)
+    outcome = respond(snapshot, "how long?", last_faq_id=previous.id)
+    if same_topic:
+        assert (outcome.kind, outcome.faq_id) == ("answer", sibling.id)
+    else:
+        assert outcome.kind == "clarify"

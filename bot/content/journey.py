@@ -1,0 +1,47 @@
+"""The treatment's steps in order (`journey:` in data/topics.yml): what "what comes next" means after an answer.
+
+Each step is named by the FAQ entry that says what happens in it (apheresis, making the cells, the chemotherapy
+before, the infusion, the weeks after). An answer from any entry of a step's topic counts as being at that
+step, so "and after that?" after "how long does apheresis take" gets the step after apheresis. Editors own
+the list; an id that is not an FAQ entry, or a step listed twice, is a problem with its file:line.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.problems import Problem
+from bot.yaml_lines import YamlProblem, load_located
+
+
+def load_journey(path: Path, entry_ids: set[str]) -> tuple[list[str], list[Problem]]:
+    """The step entries in order (empty without a `journey:` list), and the problems found."""
+    try:
+        located = load_located(path)
+    except YamlProblem:
+        return [], []  # the topics loader reports the broken file once
+    if located is None or not isinstance(located.value, dict) or "journey" not in located.value:
+        return [], []
+    node = located.children["journey"]
+    if not isinstance(node.value, list) or not node.value:
+        return [], [Problem(path, node.line, "'journey' must be a list of FAQ entry ids, in the order of the treatment")]
+    steps, problems = [], []
+    for item in node.children:
+        step = item.value
+        if not isinstance(step, str) or step not in entry_ids:
+            problems.append(Problem(path, item.line, f"journey step '{step}' is not an FAQ entry id"))
+        elif step in steps:
+            problems.append(Problem(path, item.line, f"journey step '{step}' is listed twice"))
+        else:
+            steps.append(step)
+    return steps, problems
+
+
+def next_step(journey: list[str], topics_of_steps: list[str | None], entry_id: str, topic: str | None) -> str | None:
+    """The step after the one the entry (or its topic) belongs to; None at the last step or off the journey."""
+    if entry_id in journey:
+        at = journey.index(entry_id)
+    elif topic is not None and topic in topics_of_steps:
+        at = topics_of_steps.index(topic)
+    else:
+        return None
+    return journey[at + 1] if at + 1 < len(journey) else None
