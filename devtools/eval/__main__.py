@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from devtools.eval.cases import (DEV_CONVERSATIONS, DEV_FILE, HELDOUT_CONVERSATIONS, HELDOUT_FILE, TUNING_FILE,
-                                 display_path, load_file)
+from devtools.eval.cases import (DEV_CONVERSATIONS, DEV_FILE, HELDOUT_CONVERSATIONS, HELDOUT_FILE, TUNING_CONVERSATIONS,
+                                 TUNING_FILE, display_path, load_file)
 from devtools.eval.replay import ask_fresh, run_cases, run_conversations
 from devtools.eval.report import footer
 from devtools.eval.summary import cases_summary, conversations_summary
@@ -25,10 +25,10 @@ from bot.settings import ROOT
 
 from devtools.eval.cases import PARAPHRASES_FILE as PARAPHRASES
 CASE_FILES = [HELDOUT_FILE, TUNING_FILE, PARAPHRASES, DEV_FILE]
-CONVERSATION_FILES = [HELDOUT_CONVERSATIONS, DEV_CONVERSATIONS]
+CONVERSATION_FILES = [HELDOUT_CONVERSATIONS, TUNING_CONVERSATIONS, DEV_CONVERSATIONS]
 
 
-def end_to_end(url: str | None, workers: int) -> int:
+def end_to_end(url: str | None, workers: int, case_files=CASE_FILES) -> int:
     from devtools.stack import MODEL, Stack, free_port
 
     stack = workdir = None
@@ -56,7 +56,7 @@ def end_to_end(url: str | None, workers: int) -> int:
     try:
         for _ in range(3):
             ask_fresh(url, "what is car t cell therapy")
-        for path in CASE_FILES:
+        for path in case_files:
             if path.exists():
                 file = load_file(path)
                 cases_summary(file, file.cases, run_cases(url, file.cases, workers), where)
@@ -128,10 +128,12 @@ def main(argv=None) -> int:
     parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end run")
     parser.add_argument("--no-peers", action="store_true", help="skip the peer comparison")
     parser.add_argument("--workers", type=int, default=1, help="conversations at a time (1 keeps latency comparable)")
+    parser.add_argument("--conversations-only", action="store_true",
+                        help="end to end: the conversation files only, not the single-message files")
     args = parser.parse_args(argv)
     status = 0
     if not args.no_e2e:
-        status = end_to_end(args.url, args.workers)
+        status = end_to_end(args.url, args.workers, [] if args.conversations_only else CASE_FILES)
         if status:
             return status
     if not args.no_peers:

@@ -22,6 +22,7 @@ TUNING_FILE = ROOT / "tests" / "eval" / "tuning.yml"
 PARAPHRASES_FILE = ROOT / "tests" / "eval" / "paraphrases.yml"
 HELDOUT_FILE = ROOT / "tests" / "eval" / "heldout.yml"
 HELDOUT_CONVERSATIONS = ROOT / "tests" / "eval" / "conversations.yml"
+TUNING_CONVERSATIONS = ROOT / "tests" / "eval" / "conversations_tuning.yml"
 KINDS = ("answer", "clarify", "handoff", "emergency", "out_of_scope", "smalltalk", "eligibility")
 
 

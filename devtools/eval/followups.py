@@ -19,11 +19,11 @@ import torch
 from bot.answering import respond
 from bot.live import LiveContent
 from bot.settings import load_settings
-from devtools.eval.cases import DEV_CONVERSATIONS, HELDOUT_CONVERSATIONS, ROOT, CaseFile, Got, load_file, matches
+from devtools.eval.cases import (DEV_CONVERSATIONS, HELDOUT_CONVERSATIONS, TUNING_CONVERSATIONS, CaseFile, Got,
+                                 load_file, matches)
 from devtools.eval.metrics import ratio
 from devtools.eval.report import footer
 
-TUNING_CONVERSATIONS = ROOT / "tests" / "eval" / "conversations_tuning.yml"
 FILES = [TUNING_CONVERSATIONS, DEV_CONVERSATIONS, HELDOUT_CONVERSATIONS]
 RASA_KINDS = ("smalltalk", "eligibility")
 
