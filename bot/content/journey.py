@@ -3,7 +3,8 @@
 Each step is named by the FAQ entry that says what happens in it (apheresis, making the cells, the chemotherapy
 before, the infusion, the weeks after). An answer from any entry of a step's topic counts as being at that
 step, so "and after that?" after "how long does apheresis take" gets the step after apheresis. Editors own
-the list; an id that is not an FAQ entry, or a step listed twice, is a problem with its file:line.
+the list; an id that is not an FAQ entry, or a step listed twice, is a warning with its file:line and the
+step is left out (deleting an entry must not refuse the whole content).
 """
 from __future__ import annotations
 
@@ -19,18 +20,20 @@ def load_journey(path: Path, entry_ids: set[str]) -> tuple[list[str], list[Probl
         located = load_located(path)
     except YamlProblem:
         return [], []  # the topics loader reports the broken file once
-    if located is None or not isinstance(located.value, dict) or "journey" not in located.value:
-        return [], []
+    if located is None or not isinstance(located.value, dict) or "journey" not in located.value or not entry_ids:
+        return [], []  # no entries loaded: the FAQ's own problem is the one to report
     node = located.children["journey"]
     if not isinstance(node.value, list) or not node.value:
-        return [], [Problem(path, node.line, "'journey' must be a list of FAQ entry ids, in the order of the treatment")]
+        return [], [Problem(path, node.line, "'journey' must be a list of FAQ entry ids, in the order of the treatment",
+                            "warning")]
     steps, problems = [], []
     for item in node.children:
         step = item.value
         if not isinstance(step, str) or step not in entry_ids:
-            problems.append(Problem(path, item.line, f"journey step '{step}' is not an FAQ entry id"))
+            problems.append(Problem(path, item.line, f"journey step '{step}' is not an FAQ entry id; "
+                                    "'what comes next' skips it", "warning"))
         elif step in steps:
-            problems.append(Problem(path, item.line, f"journey step '{step}' is listed twice"))
+            problems.append(Problem(path, item.line, f"journey step '{step}' is listed twice", "warning"))
         else:
             steps.append(step)
     return steps, problems

@@ -119,9 +119,12 @@ def band_of(top: float, margin: float, unknown_share: float, s: RetrievalSetting
     """The band for a confidence and margin, and whether "nothing close" means "off topic"."""
     if top >= s.answer_min_score and margin >= s.answer_min_margin:
         return ANSWER, False
-    if top >= s.clarify_min_score:
+    off_topic = unknown_share >= s.off_topic_min_unknown
+    # Most words unknown to the content and only a fair match ("zxq blorf quantum parking" near the travel
+    # reason by one word): off topic, never "did you mean" or a hand-off reason.
+    if top >= s.clarify_min_score and not off_topic:
         return CLARIFY, False
-    return NOTHING, unknown_share >= s.off_topic_min_unknown
+    return NOTHING, off_topic
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ def _search(fs: FeatureSet, base: RetrievalSettings, grid: list[dict[str, float]
         acceptor = fit_acceptor(inputs[~fixed], ok_top[~fixed] > 0) if with_acceptor else None
         sure = np.array([confidence(x, acceptor) for x in inputs])
         answered = (sure >= A) & (margin >= M)                      # (a, m, 1, n)
-        clarify = ~answered & (sure >= C)                           # (a, m, c, n)
+        clarify = ~answered & (sure >= C) & ~off                    # (a, m, c, n); as scorer.band_of
         right = np.where(fixed, ok_fixed,
                          np.where(is_route & (answered | clarify), ok_top,
                                   np.where(answered, ok_top, np.where(clarify, ok_clarify, ok_nothing))))

@@ -46,6 +46,8 @@ def test_a_wrong_step_is_reported_with_its_line(tmp_path):
     steps, problems = load_journey(path, {"first", "second"})
     assert steps == ["first"]
     assert [(p.line, "nowhere" in p.message or "twice" in p.message) for p in problems] == [(5, True), (6, True)]
+    # A missing step is left out, not a reason to refuse the whole content.
+    assert {p.severity for p in problems} == {"warning"}
 
 
 def test_a_journey_that_is_not_a_list_is_a_problem(tmp_path):
