@@ -177,15 +177,19 @@ class SupervisedStack(LocalEndpoints):
             if pending:
                 time.sleep(0.25)
 
+    def restarted(self, program: str, old_pid: int) -> bool:
+        """Whether supervisord has `program` running again under a new pid and it answers its health check."""
+        try:
+            info = self.info(program)
+        except (OSError, xmlrpc.client.Fault):
+            return False
+        return info.get("pid") not in (None, 0, old_pid) and info.get("statename") == "RUNNING" and self.healthy(program)
+
     def wait_restarted(self, program: str, old_pid: int, timeout: float) -> float:
-        """Seconds until supervisord has `program` running again under a new pid and it answers its health check."""
+        """Seconds until `restarted` holds."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
-            try:
-                info = self.info(program)
-            except (OSError, xmlrpc.client.Fault):
-                info = {}
-            if info.get("pid") not in (None, 0, old_pid) and info.get("statename") == "RUNNING" and self.healthy(program):
+            if self.restarted(program, old_pid):
                 return time.monotonic() - started
             time.sleep(0.2)
         raise TimeoutError(f"{program} not back after {timeout:.0f}s; see {self.log_dir / (program + '.log')}")

@@ -54,10 +54,8 @@ def one_outage(stack: SupervisedStack, program: str, session: str | None) -> tup
         now = time.monotonic() - killed
         if answered and answered_at is None:
             answered_at = now
-        if healthy_at is None:
-            info = stack.info(program)
-            if info["pid"] not in (0, old_pid) and info["statename"] == "RUNNING" and stack.healthy(program):
-                healthy_at = time.monotonic() - killed
+        if healthy_at is None and stack.restarted(program, old_pid):
+            healthy_at = time.monotonic() - killed
         time.sleep(0.5)
     return healthy_at, answered_at, session
 

@@ -40,8 +40,7 @@ def outage(supervised, conversation: WebConversation, program: str) -> tuple[lis
         status, body = conversation.send(SIDE_QUESTION)
         assert status == 200, (program, status, body)  # never a bare error
         replies.append((time.monotonic() - killed, body))
-        info = supervised.info(program)
-        if info["pid"] not in (0, old_pid) and info["statename"] == "RUNNING" and supervised.healthy(program):
+        if supervised.restarted(program, old_pid):
             break
         assert time.monotonic() - killed < RESTART_DEADLINE_S, f"{program} not back; see {supervised.log_dir}"
         time.sleep(1)
