@@ -10,7 +10,7 @@ from bot.replies import Message
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.scorer import ANSWER, CLARIFY, Decision, decide
 from bot.content.journey import next_step
-from bot.questions import asks_what_next, looks_like_follow_up, question_part, split_two, wants_simpler
+from bot.questions import asks_what_next, core_question, looks_like_follow_up, question_part, split_two, wants_simpler
 from bot.safety import get_checker
 from bot.text import looks_spanish
 
@@ -89,9 +89,9 @@ def understand(snapshot: Snapshot, text: str, previous=None) -> Decision:
     if top is not None and top.target.kind != ANSWER_TARGET and alone.band == ANSWER:
         return alone
     readings = [alone]
-    asked = question_part(text)
-    if asked:
-        readings.append(decide(index, asked, settings))
+    for part in (question_part(text), core_question(text)):
+        if part:
+            readings.append(decide(index, part, settings))
     follow_up = False
     if previous is not None:
         content_words = len([l for l in alone.query.lemmas if l not in index.generic])

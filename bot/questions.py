@@ -16,7 +16,8 @@ _QUESTION_START = re.compile(
 _SECOND_QUESTION = re.compile(
     r"\s*(?:,\s*)?\b(?:and|also|plus)\s+(?=(?:what|how|why|when|where|who|which|is|are|does|do|can|will|should)\b)", re.I)
 _SIMPLER = re.compile(
-    r"\b(simpler|simple words|simply|plain (?:english|words|language)|easier (?:words|way)|easy words|"
+    r"\b(simpler|simple words|simply|more simple|more easy|in easy words|my english is not (?:so |very )?good|"
+    r"english is not my first language|plain (?:english|words|language)|easier (?:words|way)|easy words|"
     r"explain (?:it|that) (?:to|for) (?:a|my) (?:kid|child|\d+ ?(?:year|yr)s? ?old)|eli5|dumb it down|"
     r"in kid terms|for my (?:\d+ ?(?:year|yr)s? ?old|little one|kid|son|daughter) to understand|i don'?t understand)\b", re.I)
 # Words that point back at the previous answer ("does it hurt", "how long does that take").
@@ -25,6 +26,16 @@ _CUE = re.compile(
     r"^\s*(and|but|so|ok|okay|also|what about|how about|then|why|why not|how long|how often|how many|how much|"
     r"is it|does it|will it|can it|what if|what next|what comes next|what happens next|and then|for a)\b", re.I)
 LONG_MESSAGE_WORDS = 30
+# How people open a message before the question itself ("ok switching gears, what is apheresis", "hi quick
+# question: ..."). The openers carry no meaning but pull a sentence embedding away from every phrasing.
+_OPENER = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|so|and|also|hi|hey|hello|um+|uh+|well|sorry|thanks|thank you|alright|"
+    r"(?:a |one )?quick question|(?:one )?more question|another question|one more thing|(?:ok )?switching gears|"
+    r"changing (?:the )?(?:subject|topic)|different question|new question|question|i have a question|"
+    r"i was wondering|i wanted to ask|i want to ask|can i ask|may i ask|can you tell me|could you tell me|"
+    r"please tell me|tell me|please|pls|plz)\b[\s,.:;!?-]*)+", re.I)
+# Hedges and intensifiers that change the tone of a question, not what it asks ("what even is car t").
+_HEDGE = re.compile(r"\b(?:even|actually|exactly|really|basically|literally|honestly|tho|though)\b\s*", re.I)
 # The whole message asks for the next step ("what comes next", "and after that?", "ok then what"), and
 # nothing else: "what happens next week at clinic" is a question of its own.
 _WHAT_NEXT = re.compile(
@@ -50,6 +61,14 @@ def question_part(text: str) -> str | None:
     if not asked or len(asked) == len(sentences(text)):
         return None
     return " ".join(asked[-2:])
+
+
+def core_question(text: str) -> str | None:
+    """The message without its openers and hedges, if that changes it and leaves at least two words."""
+    core = _HEDGE.sub("", _OPENER.sub("", text or "", count=1)).strip(" ,")
+    if core == (text or "").strip() or len(core.split()) < 2:
+        return None
+    return core
 
 
 def split_two(text: str) -> tuple[str, str] | None:

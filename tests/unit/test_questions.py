@@ -1,0 +1,64 @@
+"""The plain-text readings of a message: openers stripped, question sentences, two questions, follow-ups."""
+from __future__ import annotations
+
+import pytest
+
+from bot.questions import (asks_what_next, core_question, looks_like_follow_up, question_part, split_two,
+                           wants_simpler)
+
+
+@pytest.mark.parametrize("text, core", [
+    ("ok switching gears, what is apheresis", "what is apheresis"),
+    ("hi quick question: how long is the hospital stay?", "how long is the hospital stay?"),
+    ("what even is car t", "what is car t"),
+    ("so how often does kymriah actually work", "how often does kymriah work"),
+    ("can you tell me who is eligible", "who is eligible"),
+])
+def test_core_question_drops_openers_and_hedges(text, core):
+    assert core_question(text) == core
+
+
+@pytest.mark.parametrize("text", [
+    "what is it like",            # nothing to strip
+    "ok thanks",                  # nothing left that asks anything
+    "",
+    "what is apheresis",
+])
+def test_core_question_is_none_when_nothing_changes_or_too_little_is_left(text):
+    assert core_question(text) is None
+
+
+def test_question_part_keeps_the_questions_of_a_long_story():
+    story = ("My daughter is 12 and she was diagnosed three years ago. She relapsed last spring and again "
+             "this fall, and her oncologist mentioned a new treatment at your hospital. We live two hours "
+             "away. How long would we need to stay near the hospital?")
+    assert question_part(story) == "How long would we need to stay near the hospital?"
+    assert question_part("How long would we need to stay near the hospital?") is None
+
+
+def test_split_two_finds_a_second_question_after_and():
+    assert split_two("what is lymphodepletion and how many days does it last?") == (
+        "what is lymphodepletion", "how many days does it last?")
+    assert split_two("what are car t and kymriah") is None       # one question about two things
+    assert split_two("what is apheresis") is None
+
+
+@pytest.mark.parametrize("text", ["in simpler words please", "please more simple, my english is not so good",
+                                  "explain it to my 8 year old"])
+def test_wants_simpler(text):
+    assert wants_simpler(text)
+
+
+def test_simple_in_another_sense_is_not_a_request_for_simpler_words():
+    assert not wants_simpler("is the infusion a simple procedure?")
+
+
+def test_asks_what_next_only_for_the_whole_message():
+    assert asks_what_next("ok, what comes next?")
+    assert not asks_what_next("what happens next week at clinic")
+
+
+def test_follow_up_is_short_or_points_back():
+    assert looks_like_follow_up("how long?", content_words=1)
+    assert looks_like_follow_up("does it hurt my son a lot", content_words=2)
+    assert not looks_like_follow_up("who decides whether my son can get kymriah at your hospital", content_words=5)
