@@ -91,7 +91,11 @@ def understand(snapshot: Snapshot, text: str, previous=None) -> Decision:
     readings = [alone]
     for part in (question_part(text), core_question(text)):
         if part:
-            readings.append(decide(index, part, settings))
+            reading = decide(index, part, settings)
+            # Only a confident reading of a part replaces the whole message's: taking its "did you mean"
+            # too would ask more often than the bands were calibrated for.
+            if reading.band == ANSWER:
+                readings.append(reading)
     follow_up = False
     if previous is not None:
         content_words = len([l for l in alone.query.lemmas if l not in index.generic])
