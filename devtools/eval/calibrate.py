@@ -4,7 +4,8 @@ For every weight combination of a variant's grid, each case's top target, top sc
 computed once; the bands (answer_min_score, answer_min_margin, clarify_min_score) are then searched on a
 grid, vectorised. The objective is the credit of the replies (as `offline.replay` decides them; see `credit`),
 subject to the product's limits: clarify rate <= 10 % (aimed at 6 %, see CLARIFY_TARGET), wrong
-answers <= 3 %, confident answers to out-of-scope questions <= 3 %. Ties go to fewer wrong answers, then fewer clarifications.
+answers <= 3 %, confident answers to out-of-scope questions <= 3 %. Ties go to fewer wrong answers, then
+fewer clarifications.
 
 `kfold` calibrates on k-1 folds and replays the held-out fold with the exact product logic; the pooled
 out-of-fold figures are what may be reported for a calibrated method (in-sample figures never are).
