@@ -8,9 +8,9 @@ from bot.content.handoffs import HANDOFF, OUT_OF_SCOPE, route_by_terms
 from bot.live import Snapshot
 from bot.replies import Message
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
-from bot.retrieval.scorer import ANSWER, CLARIFY, Decision, decide
+from bot.retrieval.scorer import ANSWER, CLARIFY, Candidate, Decision, decide
 from bot.content.journey import next_step
-from bot.questions import asks_what_next, core_question, looks_like_follow_up, question_part, split_two, wants_simpler
+from bot.questions import asks_what_next, core_question, looks_like_follow_up, points_back, question_part, split_two, wants_simpler
 from bot.safety import get_checker
 from bot.text import looks_spanish
 
@@ -77,16 +77,26 @@ def _rank(decision: Decision) -> tuple:
     return ({ANSWER: 2, CLARIFY: 1}.get(decision.band, 0), decision.confidence)
 
 
+def _near_miss(decision: Decision) -> bool:
+    return decision.top is not None and decision.top.target.kind == OUT_OF_SCOPE
+
+
 def understand(snapshot: Snapshot, text: str, previous=None) -> Decision:
     """Retrieval's decision for a message, read in context: a follow-up ("how long does it take") is also
     asked joined to the question just answered, and answered rather than clarified when its likeliest entry
     is about that same topic; a long story is also asked by its question sentences.
     A message that stands on its own keeps its own reading, and a hand-off reason found in the message
-    itself always wins (a person is needed whatever was said before)."""
+    itself always wins (a person is needed whatever was said before); a near miss does not win over a
+    message that points back at the answer. A follow-up is not answered with the answer just read when one
+    of that entry's listed follow-ups fits it better (`_move_on`)."""
     index, settings = snapshot.index, snapshot.settings
     alone = decide(index, text, settings)
     top = alone.top
-    if top is not None and top.target.kind != ANSWER_TARGET and alone.band == ANSWER:
+    bound = previous is not None and points_back(text)
+    # A hand-off reason in the message wins; a near miss does not when the message points back at the
+    # answer just given ("is that in the hospital" after the monitoring answer is not about hospital services).
+    if top is not None and top.target.kind != ANSWER_TARGET and alone.band == ANSWER \
+            and not (bound and _near_miss(alone)):
         return alone
     readings = [alone]
     for part in (question_part(text), core_question(text)):
@@ -104,14 +114,34 @@ def understand(snapshot: Snapshot, text: str, previous=None) -> Decision:
             readings.append(decide(index, f"{previous.question} {text}", settings))
         elif alone.band == ANSWER:
             return alone
-    best = max(readings, key=_rank)
+    best = max(readings, key=lambda d: (not (bound and _near_miss(d)),) + _rank(d))
     top = best.top
     if follow_up and best.band == CLARIFY and top is not None and top.target.entry is not None \
             and top.target.topic == previous.topic:
         # Unsure between entries, and the likeliest is about what was just answered: for a follow-up the
         # context settles it ("is it 83 or 81?" after the remission-rate answer), instead of "did you mean".
         best.band = ANSWER
+    if follow_up and best.band == ANSWER and top is not None and top.target.id == previous.id:
+        _move_on(best, alone, previous, index, settings)
     return best
+
+
+def _move_on(decision: Decision, alone: Decision, previous, index, settings) -> None:
+    """A follow-up that lands on the answer the family has just read asks for something else. Joined to
+    the previous question, the message is pulled toward that answer; on its own words it says which of the
+    entries the editors listed as its follow-ups (`follow_ups`) it asks about, if one of them matches it
+    better than the answer just given ("how long till we get them back" after "where do the cells go")."""
+    if alone.features is None:
+        return
+    values = alone.features.values @ settings.weight_vector()
+    rows = {t.id: i for i, t in enumerate(index.targets)}
+    listed = [f for f in previous.follow_ups if f in rows]
+    if not listed or previous.id not in rows:
+        return
+    best = max(listed, key=lambda f: values[rows[f]])
+    if values[rows[best]] > values[rows[previous.id]]:
+        row = rows[best]
+        decision.candidates.insert(0, Candidate(index.targets[row], float(values[row]), row))
 
 
 def second_answer(snapshot: Snapshot, text: str, first: Decision):

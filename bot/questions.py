@@ -99,3 +99,8 @@ def looks_like_follow_up(text: str, content_words: int) -> bool:
     if words <= 4 or content_words <= 1:
         return True
     return words <= 10 and bool(_CUE.search(text) or _ANAPHORA.search(text))
+
+
+def points_back(text: str) -> bool:
+    """A short message with a word that refers to what was said before ("is that in the hospital")."""
+    return len((text or "").split()) <= 8 and bool(_ANAPHORA.search(text or ""))

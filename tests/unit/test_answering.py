@@ -128,3 +128,47 @@ def test_a_follow_up_unsure_only_about_the_topic_just_answered_is_answered(snaps
         assert (outcome.kind, outcome.faq_id) == ("answer", sibling.id)
     else:
         assert outcome.kind == "clarify"
+
+
+@pytest.mark.parametrize("text, points_back", [("is that at the clinic", True), ("where do we park at the clinic", False)])
+def test_a_near_miss_does_not_take_a_message_that_points_back_at_the_answer(snapshot, monkeypatch, text, points_back):
+    import bot.answering as answering
+    from bot.retrieval.scorer import Candidate, Decision
+
+    previous = snapshot.index.entry_by_id["after-treatment-monitoring"]
+    near_miss = next(i for i, t in enumerate(snapshot.index.targets) if t.kind == "out_of_scope")
+
+    def fake_decide(index, message, settings, features=None):
+        if message.startswith(previous.question):
+            return _decision(snapshot, "answer", previous.id)
+        real = decide_for(snapshot, "what is it")
+        return Decision("answer", [Candidate(index.targets[near_miss], 0.9, near_miss)], 0.3, real.query, 0.95)
+
+    monkeypatch.setattr(answering, "decide", fake_decide)
+    outcome = respond(snapshot, text, last_faq_id=previous.id)
+    if points_back:
+        assert (outcome.kind, outcome.faq_id) == ("answer", previous.id)
+    else:
+        assert outcome.kind == "out_of_scope"
+
+
+@pytest.mark.parametrize("text, moves_on", [("how many hours does it take", True), ("what is apheresis", False)])
+def test_a_follow_up_that_lands_on_the_answer_just_given_moves_to_the_listed_follow_up_it_matches(
+        snapshot, monkeypatch, text, moves_on):
+    import bot.answering as answering
+    from bot.retrieval.scorer import decide
+
+    previous = snapshot.index.entry_by_id["apheresis-what-is"]
+    assert "apheresis-how-long" in previous.follow_ups
+
+    def joined_lands_on_previous(index, message, settings, features=None):
+        if message.startswith(previous.question):  # surer than the message alone, so it is the reading taken
+            return dataclasses.replace(_decision(snapshot, "answer", previous.id), confidence=0.999)
+        return decide(index, message, settings, features)
+
+    monkeypatch.setattr(answering, "decide", joined_lands_on_previous)
+    outcome = respond(snapshot, text, last_faq_id=previous.id)
+    if moves_on:
+        assert (outcome.kind, outcome.faq_id) == ("answer", "apheresis-how-long")
+    else:
+        assert outcome.faq_id == previous.id
