@@ -12,6 +12,7 @@ from bot.retrieval.scorer import ANSWER, CLARIFY, Candidate, Decision, decide
 from bot.content.journey import next_step
 from bot.questions import asks_what_next, core_question, looks_like_follow_up, points_back, question_part, split_two, wants_simpler
 from bot.safety import get_checker
+from bot.content.glossary import gloss
 from bot.text import looks_spanish
 
 # Two unsure replies in a row and the assistant stops guessing and offers a person.
@@ -158,12 +159,26 @@ def second_answer(snapshot: Snapshot, text: str, first: Decision):
     return None
 
 
-def in_spanish(snapshot: Snapshot, decision: Decision) -> Outcome:
-    """The content is English: a Spanish message gets the hand-off reason it clearly names (the reasons
-    have Spanish examples), or else a person, with a bilingual reply that includes the emergency line."""
-    top = decision.top
-    if top is not None and top.target.kind == HANDOFF and decision.band == ANSWER:
-        routed = _route(snapshot, top.target.reason, decision.confidence)
+def in_spanish(snapshot: Snapshot, text: str) -> Outcome:
+    """The content is English. A Spanish message is read through the editors' Spanish word list
+    (data/glossary_es.yml) and gets what that reading finds: a hand-off reason or near miss, or a confident FAQ
+    answer, in English, led by a line in Spanish that says so. Failing that, a hand-off reason it clearly
+    names in Spanish (the reasons have Spanish examples), or else a person, with a reply in both languages
+    that includes the emergency line."""
+    if snapshot.content.glossary:
+        read = decide(snapshot.index, gloss(text, snapshot.content.glossary), snapshot.settings)
+        top = read.top
+        if top is not None and read.band in (ANSWER, CLARIFY) and top.target.kind != ANSWER_TARGET:
+            routed = _route(snapshot, top.target.reason, read.confidence)
+            if routed is not None:
+                return routed
+        if top is not None and read.band == ANSWER:
+            outcome = answer_entry(snapshot, top.target.id, read.confidence)
+            outcome.messages.insert(0, Message(response="utter_answer_in_english"))
+            return outcome
+    own = decide(snapshot.index, text, snapshot.settings)
+    if own.top is not None and own.top.target.kind == HANDOFF and own.band == ANSWER:
+        routed = _route(snapshot, own.top.target.reason, own.confidence)
         if routed is not None:
             return routed
     return _handoff(snapshot, "utter_handoff_language", LANGUAGE)
@@ -212,7 +227,7 @@ def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | 
     if named is not None:
         return _route(snapshot, named.id)
     if text and looks_spanish(text):
-        return in_spanish(snapshot, decide(snapshot.index, text, snapshot.settings))
+        return in_spanish(snapshot, text)
     previous = snapshot.index.entry_by_id.get(last_faq_id) if last_faq_id else None
     if previous is not None and wants_simpler(text):
         return answer_entry(snapshot, previous.id, simple=True)

@@ -70,7 +70,7 @@ class LiveContent:
         self.settings = settings or load_settings()
         paths = self.settings.paths
         self._watched = [paths.faq_dir, paths.sources_dir, paths.contacts_file, paths.topics_file, paths.handoff_file,
-                         paths.near_misses_file, paths.config_file]
+                         paths.near_misses_file, paths.glossary_file, paths.config_file]
         self._embedder = embedder or make_embedder(self.settings)
         keep_parses_in(paths.cache_dir)
         self._lock = threading.Lock()

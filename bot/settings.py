@@ -67,6 +67,7 @@ class Paths:
     handoff_file: Path = field(default_factory=lambda: Path(_env("ASSISTANT_HANDOFF", str(ROOT / "data" / "handoff.yml"))))
     near_misses_file: Path = field(default_factory=lambda: Path(_env("ASSISTANT_NEAR_MISSES", str(ROOT / "data" / "near_misses.yml"))))
     topics_file: Path = field(default_factory=lambda: Path(_env("ASSISTANT_TOPICS", str(ROOT / "data" / "topics.yml"))))
+    glossary_file: Path = field(default_factory=lambda: Path(_env("ASSISTANT_GLOSSARY_ES", str(ROOT / "data" / "glossary_es.yml"))))
     config_file: Path = field(default_factory=lambda: Path(_env("ASSISTANT_CONFIG", str(ROOT / "config.yml"))))
     domain_file: Path = ROOT / "domain.yml"
     reply_reviews_file: Path = ROOT / "data" / "reply_reviews.yml"

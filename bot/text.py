@@ -46,7 +46,8 @@ LEMMA_FAMILIES = {
 
 
 # Common Spanish words that English messages do not use. The content, the embedding model and the
-# safety rules are English; a message written in Spanish is handed to a person (bot/answering.py).
+# safety rules are English; a message written in Spanish is read through the editors' Spanish word list
+# (bot/content/glossary.py) or handed to a person (bot/answering.py in_spanish).
 _SPANISH = re.compile(
     r"[¿¡ñ]|\b(qué|cómo|cuándo|cuánto|cuánta|dónde|quién|por qué|también|después|está|están|médico|"
     r"que|como|cuando|cuanto|donde|quien|porque|para|puede|pueden|tiene|tengo|tienen|hay|hijo|hija|"

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.contract import CONTACT_FIELDS
 from bot.content.handoffs import HANDOFF, OUT_OF_SCOPE, Route, load_routes
+from bot.content.glossary import load_glossary
 from bot.content.journey import load_journey
 from bot.problems import Problem
 from bot.yaml_lines import Located, YamlProblem, load_located
@@ -93,6 +94,8 @@ class Content:
     superseded: list[SupersededFact] = field(default_factory=list)
     # The treatment's steps in order, as FAQ entry ids (bot/content/journey.py).
     journey: list[str] = field(default_factory=list)
+    # Spanish words and the English words the content uses for them (bot/content/glossary.py).
+    glossary: dict[str, str] = field(default_factory=dict)
 
     def by_id(self) -> dict[str, FaqEntry]:
         return {e.id: e for e in self.entries}
@@ -381,7 +384,10 @@ def load_content(paths) -> tuple[Content, list[Problem]]:
     problems.extend(check_references(entries))
     journey, journey_problems = load_journey(paths.topics_file, {e.id for e in entries})
     problems.extend(journey_problems)
+    glossary, glossary_problems = load_glossary(paths.glossary_file)
+    problems.extend(glossary_problems)
     content = Content(entries=entries, documents=documents, topics=topics,
                       contact=contacts.get("program_contact", {}), contacts=contacts,
-                      routes=handoffs + near_misses, superseded=superseded, journey=journey)
+                      routes=handoffs + near_misses, superseded=superseded, journey=journey,
+                      glossary=glossary)
     return content, problems

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answering import LANGUAGE, OFF_TOPIC, TREATMENT_DECISION
+from bot.content.glossary import gloss
 from bot.content.handoffs import route_by_terms
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
-from bot.retrieval.index import RetrievalIndex, Target
+from bot.retrieval.index import FEATURES, RetrievalIndex, Target
 from bot.retrieval.scorer import ANSWER, CLARIFY, RetrievalSettings, assess, group_of
 from bot.safety import get_checker
 from bot.text import looks_spanish
@@ -40,12 +41,14 @@ class FeatureSet:
     named: list               # (cases,) the route a message names by one of its terms, or None
     ms: np.ndarray            # (cases,) feature time per case
     targets: list[Target]
+    glossed: np.ndarray       # (cases, targets, features): a Spanish message read through the glossary (else 0)
+    glossed_unknown: np.ndarray  # (cases,) the glossed reading's share of unknown words
 
     def subset(self, rows) -> "FeatureSet":
         rows = np.asarray(rows)
         return FeatureSet([self.cases[i] for i in rows], self.values[rows], self.unknown[rows], self.urgent[rows],
                           self.decision[rows], self.spanish[rows], [self.named[i] for i in rows], self.ms[rows],
-                          self.targets)
+                          self.targets, self.glossed[rows], self.glossed_unknown[rows])
 
 
 def compute(index: RetrievalIndex, cases: list[Case]) -> FeatureSet:
@@ -62,9 +65,15 @@ def compute(index: RetrievalIndex, cases: list[Case]) -> FeatureSet:
         decision.append(bool(checker.personal_medical_decision(case.text)))
     spanish = np.array([looks_spanish(c.text) for c in cases], dtype=bool)
     named = [route_by_terms(index.content.routes, c.text) for c in cases]
-    return FeatureSet(list(cases), np.stack(values) if values else np.zeros((0, len(index.targets), 8)),
-                      np.array(unknown), np.array(urgent, dtype=bool), np.array(decision, dtype=bool), spanish,
-                      named, np.array(ms), index.targets)
+    stacked = np.stack(values) if values else np.zeros((0, len(index.targets), len(FEATURES)), dtype=np.float32)
+    glossed, glossed_unknown = np.zeros_like(stacked), np.zeros(len(cases))
+    glossary = index.content.glossary
+    for i in np.flatnonzero(spanish) if glossary else []:
+        read = index.features(gloss(cases[i].text, glossary))
+        glossed[i], glossed_unknown[i] = read.values, read.query.unknown_share
+    return FeatureSet(list(cases), stacked, np.array(unknown), np.array(urgent, dtype=bool),
+                      np.array(decision, dtype=bool), spanish, named, np.array(ms), index.targets, glossed,
+                      glossed_unknown)
 
 
 def reply_for(target: Target | None, band: str, off_topic: bool, clarified: bool = True) -> Got:
@@ -78,6 +87,20 @@ def reply_for(target: Target | None, band: str, off_topic: bool, clarified: bool
     if off_topic:
         return Got("out_of_scope", reason=OFF_TOPIC)
     return Got("handoff", reason="no_answer")
+
+
+def _in_spanish(fs: FeatureSet, i: int, own: Target, own_band: str, groups, settings: RetrievalSettings) -> Got:
+    """As bot/answering.py's in_spanish: what the glossed reading finds, else a reason the Spanish text names."""
+    if fs.glossed[i].any():
+        read = assess(fs.glossed[i], groups, float(fs.glossed_unknown[i]), settings)
+        target = fs.targets[int(read.order[0])]
+        if read.band in (ANSWER, CLARIFY) and target.kind != ANSWER_TARGET:
+            return Got(target.kind, None, None, reason=target.reason)
+        if read.band == ANSWER:
+            return Got("answer", target.topic, target.id)
+    if own.kind == "handoff" and own_band == ANSWER:
+        return Got("handoff", reason=own.reason)
+    return Got("handoff", reason=LANGUAGE)
 
 
 def replay(fs: FeatureSet, settings: RetrievalSettings) -> list[Got]:
@@ -96,9 +119,8 @@ def replay(fs: FeatureSet, settings: RetrievalSettings) -> list[Got]:
         a = assess(fs.values[i], groups, float(fs.unknown[i]), settings)
         band, off_topic, sure = a.band, a.off_topic, a.confidence
         target = fs.targets[int(a.order[0])]
-        if fs.spanish[i]:  # as bot/answering.py's in_spanish
-            spanish_route = target.kind == "handoff" and band == ANSWER
-            got = Got("handoff", reason=target.reason if spanish_route else LANGUAGE)
+        if fs.spanish[i]:
+            got = _in_spanish(fs, i, target, band, groups, settings)
         else:
             got = reply_for(target, band, off_topic)
         got.score, got.ms = sure, float(fs.ms[i])
