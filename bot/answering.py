@@ -12,7 +12,6 @@ from bot.retrieval.scorer import ANSWER, CLARIFY, Candidate, Decision, decide
 from bot.content.journey import next_step
 from bot.questions import asks_what_next, core_question, looks_like_follow_up, points_back, question_part, split_two, wants_simpler
 from bot.safety import get_checker
-from bot.content.glossary import gloss
 from bot.text import looks_spanish
 
 # Two unsure replies in a row and the assistant stops guessing and offers a person.
@@ -165,17 +164,12 @@ def in_spanish(snapshot: Snapshot, text: str) -> Outcome:
     answer, in English, led by a line in Spanish that says so. Failing that, a hand-off reason it clearly
     names in Spanish (the reasons have Spanish examples), or else a person, with a reply in both languages
     that includes the emergency line."""
-    if snapshot.content.glossary:
-        read = decide(snapshot.index, gloss(text, snapshot.content.glossary), snapshot.settings)
-        top = read.top
-        if top is not None and read.band in (ANSWER, CLARIFY) and top.target.kind != ANSWER_TARGET:
-            routed = _route(snapshot, top.target.reason, read.confidence)
-            if routed is not None:
-                return routed
-        if top is not None and read.band == ANSWER:
-            outcome = answer_entry(snapshot, top.target.id, read.confidence)
+    glossary = snapshot.content.glossary
+    outcome = _confident(snapshot, decide(snapshot.index, glossary.read(text), snapshot.settings)) if glossary else None
+    if outcome is not None:
+        if outcome.kind == "answer":
             outcome.messages.insert(0, Message(response="utter_answer_in_english"))
-            return outcome
+        return outcome
     own = decide(snapshot.index, text, snapshot.settings)
     if own.top is not None and own.top.target.kind == HANDOFF and own.band == ANSWER:
         routed = _route(snapshot, own.top.target.reason, own.confidence)
@@ -184,18 +178,26 @@ def in_spanish(snapshot: Snapshot, text: str) -> Outcome:
     return _handoff(snapshot, "utter_handoff_language", LANGUAGE)
 
 
-def act_on(snapshot: Snapshot, decision: Decision, unsure_count: int = 0, intent: str | None = None) -> Outcome:
-    """The reply for a retrieval decision."""
+def _confident(snapshot: Snapshot, decision: Decision) -> Outcome | None:
+    """A hand-off reason or near miss near the top, or a confident answer; None when neither."""
     top = decision.top
-    settings = snapshot.settings
     if top is not None and decision.band in (ANSWER, CLARIFY) and top.target.kind != ANSWER_TARGET:
-        # A hand-off reason or near miss near the top: a person (or an honest "not here") is never a
-        # wrong answer, so it is said even when the match is only fair.
+        # A person (or an honest "not here") is never a wrong answer, so it is said even when the match is
+        # only fair.
         routed = _route(snapshot, top.target.reason, decision.confidence)
         if routed is not None:
             return routed
     if decision.band == ANSWER and top is not None:
         return answer_entry(snapshot, top.target.id, decision.confidence)
+    return None
+
+
+def act_on(snapshot: Snapshot, decision: Decision, unsure_count: int = 0, intent: str | None = None) -> Outcome:
+    """The reply for a retrieval decision."""
+    settings = snapshot.settings
+    confident = _confident(snapshot, decision)
+    if confident is not None:
+        return confident
     if decision.band == CLARIFY and unsure_count + 1 < MAX_UNSURE_IN_A_ROW:
         return Outcome(replies.clarify(decision, settings.clarify_options), "clarify", unsure_count=unsure_count + 1)
     if decision.band == CLARIFY:

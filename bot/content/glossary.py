@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.problems import Problem
@@ -24,18 +25,44 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def load_glossary(path: Path) -> tuple[dict[str, str], list[Problem]]:
-    """Folded Spanish term -> English words; an absent file is an empty list (Spanish then goes to a person)."""
+@dataclass(frozen=True)
+class Glossary:
+    """Folded Spanish term -> English words, with the one pattern that finds them (built once, on load)."""
+
+    terms: dict[str, str] = field(default_factory=dict)
+    _pattern: re.Pattern | None = field(init=False, repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.terms:
+            # Longest first, so a phrase wins over its own words; whole words only ("de" is not in "desde").
+            keys = sorted(self.terms, key=len, reverse=True)
+            pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(k) for k in keys) + r")(?![\w-])")
+            object.__setattr__(self, "_pattern", pattern)
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+    def read(self, text: str) -> str:
+        """The message with every listed Spanish word or phrase replaced by its English words; words not listed
+        are kept (drug names, "kymriah", "car-t" read the same in both languages)."""
+        folded = fold(text)
+        if self._pattern is None:
+            return folded
+        return re.sub(r"\s+", " ", self._pattern.sub(lambda m: self.terms[m.group(0)], folded)).strip()
+
+
+def load_glossary(path: Path) -> tuple[Glossary, list[Problem]]:
+    """The word list; an absent file is an empty list (Spanish then goes to a person)."""
     if not path.exists():
-        return {}, []
+        return Glossary(), []
     try:
         located = load_located(path)
     except YamlProblem as exc:
-        return {}, [Problem(path, exc.line, exc.message)]
+        return Glossary(), [Problem(path, exc.line, exc.message)]
     if located is None:
-        return {}, []
+        return Glossary(), []
     if not isinstance(located.value, dict) or not isinstance(located.value.get("terms"), dict):
-        return {}, [Problem(path, located.line, "the file needs 'terms:', a mapping of Spanish words to English words")]
+        return Glossary(), [Problem(path, located.line, "the file needs 'terms:', a mapping of Spanish words to English words")]
     node = located.children["terms"]
     terms: dict[str, str] = {}
     problems: list[Problem] = []
@@ -51,24 +78,4 @@ def load_glossary(path: Path) -> tuple[dict[str, str], list[Problem]]:
                                     "warning"))
             continue
         terms[folded] = item.value.strip()
-    return terms, problems
-
-
-def gloss(text: str, terms: dict[str, str]) -> str:
-    """The message with every listed Spanish word or phrase replaced by its English words, longest phrase first;
-    words not listed are kept (drug names, "kymriah", "car-t" read the same in both languages)."""
-    folded = fold(text)
-    if not terms:
-        return folded
-    pattern = _pattern(tuple(sorted(terms, key=len, reverse=True)))
-    return re.sub(r"\s+", " ", pattern.sub(lambda m: terms[m.group(0)], folded)).strip()
-
-
-_PATTERNS: dict[tuple, re.Pattern] = {}
-
-
-def _pattern(keys: tuple) -> re.Pattern:
-    if keys not in _PATTERNS:
-        _PATTERNS.clear()  # one glossary serves at a time; a live edit replaces it
-        _PATTERNS[keys] = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(k) for k in keys) + r")(?![\w-])")
-    return _PATTERNS[keys]
+    return Glossary(terms), problems

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.contract import CONTACT_FIELDS
 from bot.content.handoffs import HANDOFF, OUT_OF_SCOPE, Route, load_routes
-from bot.content.glossary import load_glossary
+from bot.content.glossary import Glossary, load_glossary
 from bot.content.journey import load_journey
 from bot.problems import Problem
 from bot.yaml_lines import Located, YamlProblem, load_located
@@ -95,7 +95,7 @@ class Content:
     # The treatment's steps in order, as FAQ entry ids (bot/content/journey.py).
     journey: list[str] = field(default_factory=list)
     # Spanish words and the English words the content uses for them (bot/content/glossary.py).
-    glossary: dict[str, str] = field(default_factory=dict)
+    glossary: Glossary = field(default_factory=Glossary)
 
     def by_id(self) -> dict[str, FaqEntry]:
         return {e.id: e for e in self.entries}

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answering import LANGUAGE, OFF_TOPIC, TREATMENT_DECISION
-from bot.content.glossary import gloss
 from bot.content.handoffs import route_by_terms
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.index import FEATURES, RetrievalIndex, Target
@@ -69,19 +68,27 @@ def compute(index: RetrievalIndex, cases: list[Case]) -> FeatureSet:
     glossed, glossed_unknown = np.zeros_like(stacked), np.zeros(len(cases))
     glossary = index.content.glossary
     for i in np.flatnonzero(spanish) if glossary else []:
-        read = index.features(gloss(cases[i].text, glossary))
+        read = index.features(glossary.read(cases[i].text))
         glossed[i], glossed_unknown[i] = read.values, read.query.unknown_share
     return FeatureSet(list(cases), stacked, np.array(unknown), np.array(urgent, dtype=bool),
                       np.array(decision, dtype=bool), spanish, named, np.array(ms), index.targets, glossed,
                       glossed_unknown)
 
 
-def reply_for(target: Target | None, band: str, off_topic: bool, clarified: bool = True) -> Got:
-    """The reply kind bot/answering.py's `act_on` gives for a decision (first unsure turn: clarify)."""
+def _confident(target: Target | None, band: str) -> Got | None:
+    """As bot/answering.py's `_confident`: a reason or near miss near the top, or a confident answer."""
     if target is not None and band in (ANSWER, CLARIFY) and target.kind != ANSWER_TARGET:
         return Got(target.kind, None, None, reason=target.reason)
     if band == ANSWER and target is not None:
         return Got("answer", target.topic, target.id)
+    return None
+
+
+def reply_for(target: Target | None, band: str, off_topic: bool, clarified: bool = True) -> Got:
+    """The reply kind bot/answering.py's `act_on` gives for a decision (first unsure turn: clarify)."""
+    confident = _confident(target, band)
+    if confident is not None:
+        return confident
     if band == CLARIFY:
         return Got("clarify", target.topic if target else None) if clarified else Got("handoff", reason="unsure")
     if off_topic:
@@ -93,11 +100,9 @@ def _in_spanish(fs: FeatureSet, i: int, own: Target, own_band: str, groups, sett
     """As bot/answering.py's in_spanish: what the glossed reading finds, else a reason the Spanish text names."""
     if fs.glossed[i].any():
         read = assess(fs.glossed[i], groups, float(fs.glossed_unknown[i]), settings)
-        target = fs.targets[int(read.order[0])]
-        if read.band in (ANSWER, CLARIFY) and target.kind != ANSWER_TARGET:
-            return Got(target.kind, None, None, reason=target.reason)
-        if read.band == ANSWER:
-            return Got("answer", target.topic, target.id)
+        confident = _confident(fs.targets[int(read.order[0])], read.band)
+        if confident is not None:
+            return confident
     if own.kind == "handoff" and own_band == ANSWER:
         return Got("handoff", reason=own.reason)
     return Got("handoff", reason=LANGUAGE)

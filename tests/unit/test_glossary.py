@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from bot.answering import respond
-from bot.content.glossary import gloss, load_glossary
+from bot.content.glossary import Glossary, load_glossary
 from bot.live import LiveContent, Snapshot
 
 
@@ -17,22 +17,22 @@ def write(tmp_path, text: str):
 
 
 def test_broken_yaml_is_an_error_with_its_line(tmp_path):
-    terms, problems = load_glossary(write(tmp_path, "terms:\n  aféresis: apheresis\n  fiebre: [fever\n"))
-    assert terms == {}
+    glossary, problems = load_glossary(write(tmp_path, "terms:\n  aféresis: apheresis\n  fiebre: [fever\n"))
+    assert glossary.terms == {}
     [problem] = problems
     assert problem.severity == "error" and problem.line >= 3
 
 
 def test_a_term_without_english_words_is_a_warning_on_its_line_and_left_out(tmp_path):
-    terms, problems = load_glossary(write(tmp_path, "terms:\n  aféresis: apheresis\n  fiebre:\n  cita: appointment\n"))
-    assert terms == {"aferesis": "apheresis", "cita": "appointment"}
+    glossary, problems = load_glossary(write(tmp_path, "terms:\n  aféresis: apheresis\n  fiebre:\n  cita: appointment\n"))
+    assert glossary.terms == {"aferesis": "apheresis", "cita": "appointment"}
     [problem] = problems
     assert (problem.severity, problem.line) == ("warning", 3) and "fiebre" in problem.message
 
 
 def test_the_same_term_twice_accents_aside_is_a_warning(tmp_path):
-    terms, problems = load_glossary(write(tmp_path, "terms:\n  qué: what\n  que: that\n"))
-    assert terms == {"que": "what"}
+    glossary, problems = load_glossary(write(tmp_path, "terms:\n  qué: what\n  que: that\n"))
+    assert glossary.terms == {"que": "what"}
     assert [(p.severity, p.line) for p in problems] == [("warning", 3)]
 
 
@@ -42,16 +42,17 @@ def test_a_file_without_terms_is_an_error(tmp_path):
 
 
 def test_no_file_means_no_terms(tmp_path):
-    assert load_glossary(tmp_path / "missing.yml") == ({}, [])
+    glossary, problems = load_glossary(tmp_path / "missing.yml")
+    assert (glossary.terms, problems) == ({}, [])
 
 
 def test_gloss_reads_the_longest_phrase_first_ignores_accents_and_keeps_unlisted_words():
     terms = {"efectos secundarios": "side effects", "efectos": "effects", "cuales": "which", "de": "of"}
-    assert gloss("¿Cuáles son los EFECTOS secundarios de kymriah?", terms) == "which son los side effects of kymriah?"
+    assert Glossary(terms).read("¿Cuáles son los EFECTOS secundarios de kymriah?") == "which son los side effects of kymriah?"
 
 
 def test_gloss_replaces_whole_words_only():
-    assert gloss("la cita de mañana", {"de": "of", "la": "the"}) == "the cita of manana"
+    assert Glossary({"de": "of", "la": "the"}).read("la cita de mañana") == "the cita of manana"
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +79,7 @@ def test_a_spanish_question_on_nothing_we_cover_goes_to_a_person_in_both_languag
 
 
 def test_without_a_word_list_a_spanish_question_goes_to_a_person(snapshot):
-    bare = dataclasses.replace(snapshot, content=dataclasses.replace(snapshot.content, glossary={}))
+    bare = dataclasses.replace(snapshot, content=dataclasses.replace(snapshot.content, glossary=Glossary()))
     outcome = respond(bare, "¿cuánto tiempo dura la aféresis?")
     assert outcome.kind == "handoff"
     assert "utter_answer_in_english" not in [m.response for m in outcome.messages]
@@ -94,13 +95,13 @@ def test_a_glossary_edit_goes_live_and_a_broken_one_is_refused(tmp_path):
     path = tmp_path / "glossary_es.yml"
     shutil.copy(ROOT / "data" / "glossary_es.yml", path)
     mine = LiveContent(Settings(paths=Paths(glossary_file=path)), embedder=live.embedder)
-    assert "zanahoria" not in mine.snapshot.content.glossary
+    assert "zanahoria" not in mine.snapshot.content.glossary.terms
     time.sleep(0.01)
     path.write_text(path.read_text(encoding="utf-8") + "  zanahoria: carrot\n", encoding="utf-8")
     assert mine.reload_if_changed()
-    assert mine.snapshot.content.glossary["zanahoria"] == "carrot"
+    assert mine.snapshot.content.glossary.terms["zanahoria"] == "carrot"
 
     path.write_text("terms:\n  fiebre: [fever\n", encoding="utf-8")
     assert not mine.reload_if_changed()
-    assert mine.snapshot.content.glossary["zanahoria"] == "carrot"  # the previous list keeps serving
+    assert mine.snapshot.content.glossary.terms["zanahoria"] == "carrot"  # the previous list keeps serving
     assert any(p.file == path and p.line >= 2 for p in mine.last_problems)
