@@ -32,7 +32,8 @@ class RetrievalSettings:
     off_topic_min_unknown: float
     max_follow_ups: int
     clarify_options: int
-    # {weights: {input: w}, bias: b} over CONFIDENCE_INPUTS, or None: the bands then apply to the top score.
+    # {weights: {input: w}, bias: b, c: C} over CONFIDENCE_INPUTS, or None: the bands then apply to the top
+    # score. `c` only records the regularisation it was fitted with (devtools/eval/calibrate.py refits with it).
     acceptor: dict | None
 
     @classmethod

@@ -100,7 +100,9 @@ def peers() -> int:
     import numpy as np
 
     hybrid_grid = [dict(settings.weights)]
-    oof_gots, _ = kfold(pool_fs, settings, hybrid_grid)
+    # The product's own method out of fold: its weights, and its acceptor refitted on each fold with the
+    # regularisation it was fitted with (`c`), or bands on the top score when config.yml has no acceptor.
+    oof_gots, _ = kfold(pool_fs, settings, hybrid_grid, acceptor_c=(settings.acceptor or {}).get("c"))
     row("hybrid (config.yml)", measure(pool, oof_gots), measure(heldout, replay(held_fs, settings)), float(np.median(held_fs.ms)))
     for name, weights in (("lexical only", {"lexical": 1.0}), ("dense only", {"dense": 1.0})):
         oof_gots, _ = kfold(pool_fs, settings, [weights])

@@ -102,18 +102,20 @@ def _tops(fs: FeatureSet, base: RetrievalSettings, weights: dict[str, float]):
     return inputs, margin, is_route, ok_top, ok_clarify
 
 
-def fit_acceptor(inputs: np.ndarray, right: np.ndarray) -> dict | None:
-    """Logistic regression: is the top target right, from the confidence inputs."""
+def fit_acceptor(inputs: np.ndarray, right: np.ndarray, c: float = 1.0) -> dict | None:
+    """Logistic regression: is the top target right, from the confidence inputs. `c` is its inverse
+    regularisation: the inputs are not rescaled, and the margin (mostly 0 to 0.2) needs a large weight, which
+    the default c=1 shrinks (docs/benchmarks.md §3, 2026-12-05)."""
     from sklearn.linear_model import LogisticRegression
 
     if right.all() or not right.any():
         return None
-    model = LogisticRegression(C=1.0, max_iter=5000).fit(inputs, right)
+    model = LogisticRegression(C=c, max_iter=5000).fit(inputs, right)
     return {"weights": {name: round(float(w), 4) for name, w in zip(CONFIDENCE_INPUTS, model.coef_[0])},
-            "bias": round(float(model.intercept_[0]), 4)}
+            "bias": round(float(model.intercept_[0]), 4), "c": c}
 
 
-def _search(fs: FeatureSet, base: RetrievalSettings, grid: list[dict[str, float]], with_acceptor: bool = False) -> Choice:
+def _search(fs: FeatureSet, base: RetrievalSettings, grid: list[dict[str, float]], acceptor_c: float | None = None) -> Choice:
     cases = fs.cases
     n = len(cases)
     named = np.array([r is not None for r in fs.named], dtype=bool)
@@ -129,6 +131,7 @@ def _search(fs: FeatureSet, base: RetrievalSettings, grid: list[dict[str, float]
     inside = np.array([c.in_scope for c in cases])
     oos = np.array([c.out_of_scope for c in cases])
     n_in, n_oos = max(int(inside.sum()), 1), max(int(oos.sum()), 1)
+    with_acceptor = acceptor_c is not None
     m_grid = M_GRID if not with_acceptor else np.array([0.0])
     a_grid = A_GRID if not with_acceptor else P_GRID
     c_grid = C_GRID if not with_acceptor else P_GRID
@@ -136,7 +139,7 @@ def _search(fs: FeatureSet, base: RetrievalSettings, grid: list[dict[str, float]
     best_key, best = None, None
     for weights in grid:
         inputs, margin, is_route, ok_top, ok_clarify = _tops(fs, base, weights)
-        acceptor = fit_acceptor(inputs[~fixed], ok_top[~fixed] > 0) if with_acceptor else None
+        acceptor = fit_acceptor(inputs[~fixed], ok_top[~fixed] > 0, acceptor_c) if with_acceptor else None
         sure = np.array([confidence(x, acceptor) for x in inputs])
         answered = (sure >= A) & (margin >= M)                      # (a, m, 1, n)
         clarify = ~answered & (sure >= C) & ~off                    # (a, m, c, n); as scorer.band_of
@@ -182,10 +185,11 @@ def learned_weights(fs: FeatureSet) -> dict[str, float]:
     return {f: round(w / total, 4) for f, w in coef.items() if w > 0}
 
 
-def calibrate(fs: FeatureSet, base: RetrievalSettings, grid, with_acceptor: bool = False) -> Choice:
+def calibrate(fs: FeatureSet, base: RetrievalSettings, grid, acceptor_c: float | None = None) -> Choice:
     """`grid`: a list of weight dicts, or "learned" (logistic regression on these cases, then the bands).
-    `with_acceptor`: the bands apply to a logistic acceptor's probability fitted on these cases."""
-    return _search(fs, base, [learned_weights(fs)] if grid == "learned" else grid, with_acceptor)
+    `acceptor_c`: when set, the bands apply to a logistic acceptor's probability fitted on these cases with
+    this inverse regularisation; None: the bands apply to the top score."""
+    return _search(fs, base, [learned_weights(fs)] if grid == "learned" else grid, acceptor_c)
 
 
 def folds(cases: list[Case], k: int, seed: int = 7) -> list[np.ndarray]:
@@ -205,13 +209,13 @@ def folds(cases: list[Case], k: int, seed: int = 7) -> list[np.ndarray]:
     return [np.flatnonzero(assignment == f) for f in range(k)]
 
 
-def kfold(fs: FeatureSet, base: RetrievalSettings, grid, k: int = 5, with_acceptor: bool = False) -> tuple[list[Got], list[Choice]]:
+def kfold(fs: FeatureSet, base: RetrievalSettings, grid, k: int = 5, acceptor_c: float | None = None) -> tuple[list[Got], list[Choice]]:
     """Out-of-fold replies for every case (in the cases' order) and the choice made on each fold's complement."""
     gots: list[Got | None] = [None] * len(fs.cases)
     choices = []
     for held in folds(fs.cases, k):
         train = np.setdiff1d(np.arange(len(fs.cases)), held)
-        choice = calibrate(fs.subset(train), base, grid, with_acceptor)
+        choice = calibrate(fs.subset(train), base, grid, acceptor_c)
         choices.append(choice)
         for row, got in zip(held, replay(fs.subset(held), choice.settings)):
             gots[int(row)] = got
@@ -232,7 +236,8 @@ def config_block(settings: RetrievalSettings) -> str:
         f"    clarify_options: {settings.clarify_options}",
         "    acceptor: " + ("null" if settings.acceptor is None else
                            "{weights: {" + ", ".join(f"{k}: {v:g}" for k, v in settings.acceptor["weights"].items())
-                           + "}, bias: " + f"{settings.acceptor['bias']:g}" + "}"),
+                           + "}, bias: " + f"{settings.acceptor['bias']:g}"
+                           + (f", c: {settings.acceptor['c']:g}" if "c" in settings.acceptor else "") + "}"),
     ])
 
 

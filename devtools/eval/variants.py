@@ -41,12 +41,14 @@ class Variant:
     name: str
     model: str              # "base" or "fine-tuned"
     grid: object            # list of weight dicts, or "learned"
-    acceptor: bool = False  # bands on a learned acceptor's probability instead of the top score
+    # Bands on a learned acceptor's probability (this is its inverse regularisation C) instead of the top score.
+    acceptor: float | None = None
 
 
 SHARED = weight_grid({"dense": W, "dense_bare": W, "lexical": [0, 0.15, 0.3]})
 SENTENCES = weight_grid({"dense": [0.45, 0.6, 0.75], "dense_bare": [0, 0.25], "dense_sentence": [0, 0.1, 0.2],
                          "lexical": [0, 0.15]})
+ACCEPTOR_GRID = weight_grid({"dense": [0.5, 0.75, 1.0], "dense_bare": [0, 0.25, 0.5], "lexical": [0, 0.15]})
 VARIANTS = [
     Variant("lexical only", "base", [{"lexical": 1.0}]),
     Variant("dense only", "base", [{"dense": 1.0}]),
@@ -58,10 +60,11 @@ VARIANTS = [
     Variant("hybrid + shared words down-weighted", "fine-tuned", SHARED),
     Variant("hybrid + shared words + answer sentences", "fine-tuned", SENTENCES),
     Variant("learned weights (logistic regression)", "fine-tuned", "learned"),
-    Variant("hybrid + shared words, learned acceptor", "fine-tuned",
-            weight_grid({"dense": [0.5, 0.75, 1.0], "dense_bare": [0, 0.25, 0.5], "lexical": [0, 0.15]}), True),
+    Variant("hybrid + shared words, learned acceptor", "fine-tuned", ACCEPTOR_GRID, 1.0),
+    Variant("hybrid + shared words, learned acceptor, weakly regularised (C=10)", "fine-tuned", ACCEPTOR_GRID, 10.0),
+    Variant("hybrid + shared words, learned acceptor, weakly regularised (C=30)", "fine-tuned", ACCEPTOR_GRID, 30.0),
     Variant("hybrid + shared words + sentences, learned acceptor", "fine-tuned",
-            weight_grid({"dense": [0.6, 0.75], "dense_bare": [0, 0.25], "dense_sentence": [0, 0.1], "lexical": [0, 0.15]}), True),
+            weight_grid({"dense": [0.6, 0.75], "dense_bare": [0, 0.25], "dense_sentence": [0, 0.1], "lexical": [0, 0.15]}), 1.0),
 ]
 
 
@@ -128,7 +131,7 @@ def main(argv=None) -> int:
         if args.only and args.only not in variant.name:
             continue
         pool_fs, heldout_fs = features[variant.model]
-        oof_gots, _ = kfold(pool_fs, base, variant.grid, with_acceptor=variant.acceptor)
+        oof_gots, _ = kfold(pool_fs, base, variant.grid, acceptor_c=variant.acceptor)
         oof = measure(pool_fs.cases, oof_gots)
         choice = calibrate(pool_fs, base, variant.grid, variant.acceptor)
         held = measure(heldout_fs.cases, replay(heldout_fs, choice.settings))

@@ -61,8 +61,8 @@ def snapshot() -> Snapshot:
 
 
 def test_a_spanish_question_gets_the_reviewed_english_answer_led_by_a_spanish_line(snapshot):
-    outcome = respond(snapshot, "¿cuánto tiempo dura la aféresis?")
-    assert outcome.kind == "answer" and outcome.topic == "apheresis"
+    outcome = respond(snapshot, "¿qué es la linfodepleción?")
+    assert outcome.kind == "answer" and outcome.topic == "lymphodepletion"
     assert outcome.messages[0].response == "utter_answer_in_english"
     payloads = [m.payload for m in outcome.messages if m.payload]
     assert len(payloads) == 1 and payloads[0]["reviewed"] and payloads[0]["sources"]
