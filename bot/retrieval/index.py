@@ -184,10 +184,12 @@ class RetrievalIndex:
         distinct = set(lemmas)
         unknown = sum(1 for l in distinct if l not in self._idf) / len(distinct) if distinct else 0.0
         generic = sum(1 for l in distinct if l in self.generic) / len(distinct) if distinct else 0.0
-        vector = self._embedder.encode_query(corrected)
         bare_text = " ".join(bare)
         # A question made only of shared words ("what is car t") keeps its own vector as the bare one.
-        bare_vector = self._embedder.encode_query(bare_text) if bare and removed else vector
+        if bare and removed:
+            vector, bare_vector = self._embedder.encode_queries([corrected, bare_text])
+        else:
+            vector = bare_vector = self._embedder.encode_query(corrected)
         return Query(corrected, lemmas, vector, bare_vector, unknown, generic)
 
     # -- similarities -------------------------------------------------------------------------------

@@ -163,6 +163,16 @@ def test_query_encoding_matches_sentence_transformers(live):
         assert np.allclose(embedder.encode_query(text), reference, atol=1e-5)
 
 
+def test_readings_encoded_together_match_each_alone(live):
+    # prepare() encodes a question and its bare form in one padded batch: padding must not move either.
+    embedder = live.embedder
+    texts = ["how long does apheresis take for a small child", "long apheresis small child"]
+    together = embedder.encode_queries(texts)
+    reference = embedder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, batch_size=1)
+    assert together.shape == reference.shape
+    assert np.allclose(together, reference, atol=1e-5)
+
+
 def test_every_feature_is_a_column(snapshot):
     features = snapshot.index.features("what is apheresis")
     assert features.values.shape == (len(snapshot.index.targets), len(FEATURES))
