@@ -12,8 +12,20 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
-from bot.settings import action_token, load_settings, rasa_token
+from bot.settings import ROOT, action_token, load_settings, rasa_token
+
+
+def _extracts_spacy_entities(config: Path) -> bool:
+    """Whether the pipeline the model was trained with reads spaCy's entities (an unreadable config: yes)."""
+    import yaml
+
+    try:
+        pipeline = yaml.safe_load(config.read_text(encoding="utf-8")).get("pipeline") or []
+        return any(str(step.get("name", "")).endswith("SpacyEntityExtractor") for step in pipeline)
+    except (OSError, yaml.YAMLError, AttributeError):
+        return True
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from rasa_components import fast_load
 
-    fast_load.install()
+    fast_load.install(spacy_entities=_extracts_spacy_entities(ROOT / "config.yml"))
     rasa_main()
 
 

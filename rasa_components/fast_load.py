@@ -8,7 +8,8 @@ AutoGraph's rewrite of the prediction step.
 
 `install()` replaces that loader with one that runs the dummy fit eagerly and traces the prediction step
 without AutoGraph, and has the two graph nodes of SpacyNLP (the one that provides the model and the one
-that runs it) share one loaded spaCy model instead of loading it twice (1.4 s each). The model's variables, its restored weights and its prediction graph are the same, so
+that runs it) share one loaded spaCy model instead of loading it twice (1.4 s each), without the entity
+recogniser unless the pipeline extracts spaCy entities. The model's variables, its restored weights and its prediction graph are the same, so
 predictions are the same (`tests/rasa_unit/test_fast_load.py` compares them with Rasa's own loader); Rasa
 answers about 15 s after it is started instead of about 58 s (docs/benchmarks.md, section 7). Whatever
 fails on this path falls back to Rasa's loader with a warning, never to a policy without its model.
@@ -74,11 +75,25 @@ def _eager_built(cls, model_file_name, model_data_example, predict_data_example,
     return model
 
 
-def install() -> None:
-    """Use the eager-build loader for every Rasa TensorFlow model loaded from now on in this process."""
-    RasaModel.load = classmethod(_load)
+def _spacy_loader(keep_entities: bool):
+    def load(spacy_model_name: str):
+        loaded = _RASA_LOAD_SPACY(spacy_model_name)
+        # Rasa already leaves out the parser. Nothing in a pipeline without SpacyEntityExtractor reads spaCy's
+        # entities, and tagging them was half of spaCy's time per message (about 5 ms of a REST turn here,
+        # docs/benchmarks.md section 4); tokens, lemmas, tags and vectors do not depend on it.
+        if not keep_entities and "ner" in loaded.model.pipe_names:
+            loaded.model.disable_pipe("ner")
+        return loaded
+
     # Both nodes only read the pipeline (Rasa processes one message at a time per node), so one copy serves.
-    SpacyNLP.load_model = staticmethod(functools.lru_cache(maxsize=4)(_RASA_LOAD_SPACY))
+    return functools.lru_cache(maxsize=4)(load)
+
+
+def install(spacy_entities: bool = False) -> None:
+    """Use the eager-build loader for every Rasa TensorFlow model loaded from now on in this process.
+    `spacy_entities`: keep spaCy's entity recogniser (a pipeline with SpacyEntityExtractor needs it)."""
+    RasaModel.load = classmethod(_load)
+    SpacyNLP.load_model = staticmethod(_spacy_loader(spacy_entities))
     log.info("Rasa models load with an eager dummy fit (rasa_components/fast_load.py)")
 
 

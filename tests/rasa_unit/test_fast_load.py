@@ -21,6 +21,7 @@ pytest.importorskip("rasa")
 
 from rasa.core.agent import load_agent  # noqa: E402
 from rasa.core.policies.ted_policy import TEDPolicy  # noqa: E402
+from rasa.nlu.utils.spacy_utils import SpacyNLP  # noqa: E402
 from rasa.shared.core.events import ActionExecuted, UserUttered  # noqa: E402
 from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
 from rasa.utils.tensorflow.models import RasaModel  # noqa: E402
@@ -46,6 +47,11 @@ def _tracker(agent, intents: list[str]) -> DialogueStateTracker:
     return DialogueStateTracker.from_events("fast-load", events[:-1], slots=agent.domain.slots)
 
 
+def _spacy_pipelines(agent) -> list:
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
+    return [n._component._model.model for n in nodes if isinstance(n._component, SpacyNLP)]
+
+
 def _outputs(agent):
     parses = [asyncio.run(agent.parse_message(m)) for m in MESSAGES]
     rankings = [[(r["name"], r["confidence"]) for r in p["intent_ranking"]] for p in parses]
@@ -62,13 +68,15 @@ def both(caplog_module):
     fast_load.install()
     try:
         assert RasaModel.load.__func__ is fast_load._load
-        fast_loaded = _outputs(asyncio.run(load_agent(model_path=str(MODEL))))
+        fast_agent = asyncio.run(load_agent(model_path=str(MODEL)))
+        fast_loaded = _outputs(fast_agent)
+        fast_spacy = _spacy_pipelines(fast_agent)
     finally:
         fast_load.uninstall()
     # A fall-back to Rasa's loader would make the comparison pass without testing the eager build.
     fell_back = [r.getMessage() for r in caplog_module if "Rasa's own loader" in r.getMessage()]
     assert not fell_back, fell_back
-    return rasa_loaded, fast_loaded
+    return rasa_loaded, fast_loaded, fast_spacy
 
 
 @pytest.fixture(scope="module")
@@ -83,17 +91,40 @@ def caplog_module():
 
 
 def test_intent_rankings_are_the_same(both):
-    (rasa_rankings, _), (fast_rankings, _) = both
+    (rasa_rankings, _), (fast_rankings, _), _ = both
     for message, a, b in zip(MESSAGES, rasa_rankings, fast_rankings):
         assert [n for n, _ in a] == [n for n, _ in b], message
         np.testing.assert_allclose([c for _, c in a], [c for _, c in b], atol=1e-5, err_msg=message)
 
 
 def test_next_action_probabilities_are_the_same(both):
-    (_, rasa_actions), (_, fast_actions) = both
+    (_, rasa_actions), (_, fast_actions), _ = both
     for turns, a, b in zip(TURNS, rasa_actions, fast_actions):
         assert len(a) == len(b) and max(a) > 0, turns
         np.testing.assert_allclose(a, b, atol=1e-5, err_msg=str(turns))
+
+
+def test_served_spacy_pipeline_skips_the_entity_recogniser(both):
+    """The rankings above are compared with it skipped: features without spaCy's entities are the same."""
+    *_, pipelines = both
+    assert pipelines, "no SpacyNLP node in the served model"
+    for nlp in pipelines:
+        assert "ner" in nlp.disabled and "ner" not in nlp.pipe_names
+        assert {"tok2vec", "tagger", "lemmatizer"} <= set(nlp.pipe_names)
+
+
+@pytest.mark.parametrize("pipeline, expected", [
+    ("pipeline:\n  - name: SpacyNLP\n  - name: DIETClassifier\n", False),
+    ("pipeline:\n  - name: SpacyNLP\n  - name: SpacyEntityExtractor\n", True),
+    ("pipeline: [\n", True),  # unreadable: keep everything rather than guess
+])
+def test_entities_are_kept_only_for_a_pipeline_that_extracts_them(tmp_path, pipeline, expected):
+    from bot.rasa_server import _extracts_spacy_entities
+
+    config = tmp_path / "config.yml"
+    config.write_text(pipeline, encoding="utf-8")
+    assert _extracts_spacy_entities(config) is expected
+    assert _extracts_spacy_entities(ROOT / "config.yml") is False
 
 
 def test_uninstall_gives_rasa_its_loader_back():
