@@ -4,10 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entity, latest_text, live, say
+from actions.common import context_events, latest_entity, latest_intent, latest_text, live, say
 from bot.answering import respond
 
 
@@ -23,15 +22,11 @@ class ActionAnswerQuestion(Action):
             latest_text(tracker),
             unsure_count=int(tracker.get_slot("unsure_count") or 0),
             faq_id=latest_entity(tracker, "faq_id"),
-            intent=(tracker.latest_message.get("intent") or {}).get("name"),
+            intent=latest_intent(tracker),
             last_faq_id=tracker.get_slot("last_faq_id"),
         )
         say(dispatcher, outcome.messages, tracker)
-        events = [SlotSet("unsure_count", float(outcome.unsure_count))]
-        if outcome.kind == "answer" and outcome.faq_id:
-            # The conversation's context: what "how long does it take?" refers to next.
-            events += [SlotSet("last_faq_id", outcome.faq_id), SlotSet("last_topic", outcome.topic)]
-        return events
+        return context_events(outcome)
 
 
 class ActionOutOfScope(ActionAnswerQuestion):

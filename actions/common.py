@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.live import LiveContent
@@ -64,6 +65,19 @@ def say(dispatcher: CollectingDispatcher, messages: list[Message], tracker: Trac
         # The classifier read an emergency the safety rules did not confirm: answer, and say what to do
         # if something is happening now (rasa_components/emergency_override.py).
         dispatcher.utter_message(response=HINT)
+
+
+def context_events(outcome) -> list[dict]:
+    """The slots a reply leaves behind: unsure replies in a row, and after an answer the conversation's
+    context (what "how long does it take?" refers to next)."""
+    events = [SlotSet("unsure_count", float(outcome.unsure_count))]
+    if outcome.kind == "answer" and outcome.faq_id:
+        events += [SlotSet("last_faq_id", outcome.faq_id), SlotSet("last_topic", outcome.topic)]
+    return events
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
 def latest_text(tracker: Tracker) -> str:

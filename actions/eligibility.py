@@ -11,8 +11,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_text, live, say
+from actions.common import context_events, latest_text, live, say
 from bot import eligibility, replies
+from bot.answering import eligibility_or_answer
 from bot.contract import contact as contract_contact
 from bot.contract import payload
 from bot.replies import Message
@@ -39,6 +40,22 @@ def answers_in(tracker: Tracker) -> dict[str, Any]:
     if intent in NOT_ANSWERS and not found:
         return {}
     return found
+
+
+class ActionTriageEligibility(Action):
+    """Before the check starts: the classifier took the message for an eligibility request, and the
+    content may be sure it asks something else (bot.answering.eligibility_or_answer). Sets
+    `eligibility_check_wanted`, on which the rules either start the check or stop here with the reply."""
+
+    def name(self) -> str:
+        return "action_triage_eligibility"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+        outcome = eligibility_or_answer(live().snapshot, latest_text(tracker), tracker.get_slot("last_faq_id"))
+        if outcome is None:
+            return [SlotSet("eligibility_check_wanted", True)]
+        say(dispatcher, outcome.messages, tracker)
+        return [SlotSet("eligibility_check_wanted", False)] + context_events(outcome)
 
 
 class ValidateEligibilityForm(FormValidationAction):

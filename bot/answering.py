@@ -64,6 +64,37 @@ def person_requested(snapshot: Snapshot, text: str, treatment_decision: bool = F
     return _route(snapshot, REQUEST_PERSON) or _handoff(snapshot, "utter_handoff", REQUEST_PERSON)
 
 
+# Replies that mean retrieval found nothing it is sure of: they never overrule the intent classifier.
+_UNSURE_REASONS = ("no_answer", "unsure", LANGUAGE, OFF_TOPIC)
+
+
+def _sure(outcome: Outcome, not_topic: str | None = None) -> bool:
+    """Whether a reply is one retrieval is sure of: an answer (not about `not_topic`), an emergency, or a
+    hand-off reason or near miss that the message itself names or matches."""
+    if outcome.kind == "answer":
+        return outcome.topic != not_topic
+    return outcome.kind == "emergency" or (outcome.kind in (HANDOFF, OUT_OF_SCOPE) and outcome.reason not in _UNSURE_REASONS)
+
+
+def eligibility_or_answer(snapshot: Snapshot, text: str, last_faq_id: str | None = None) -> Outcome | None:
+    """The intent classifier took a message for a request to check eligibility. None: start the check. An
+    Outcome: the content is sure the message asks something else ("is there help with money, my husband
+    quit his job to be with her" is about costs; "is REMS still required" about KYMRIAH), and gets that reply.
+    The classifier learns from a few hundred examples and leans on words like "my son" or "can he get";
+    retrieval is calibrated to be wrong at most 3 % of the time when it is sure."""
+    outcome = respond(snapshot, text, last_faq_id=last_faq_id)
+    return outcome if _sure(outcome, not_topic="eligibility") else None
+
+
+def advice_requested(snapshot: Snapshot, text: str, last_faq_id: str | None = None) -> Outcome:
+    """The intent classifier read a request for advice on one patient. As for an emergency, the reviewed
+    rules (data/safety/personal_decisions.yml) decide: when they confirm it, `respond` hands off with
+    `treatment_decision`; when they do not, a general question the content is sure of is answered ("is car t
+    a kind of transplant"), and anything else still goes to a person, since the classifier may be right."""
+    outcome = respond(snapshot, text, last_faq_id=last_faq_id)
+    return outcome if _sure(outcome) else person_requested(snapshot, text, treatment_decision=True)
+
+
 def answer_entry(snapshot: Snapshot, entry_id: str, score: float = 1.0, simple: bool = False,
                  also: list | None = None) -> Outcome:
     entry = snapshot.index.entry_by_id[entry_id]

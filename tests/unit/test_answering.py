@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from bot.answering import person_requested, respond
+from bot.answering import advice_requested, eligibility_or_answer, person_requested, respond
 from bot.live import LiveContent, Snapshot
 
 
@@ -172,3 +172,44 @@ def test_a_follow_up_that_lands_on_the_answer_just_given_moves_to_the_listed_fol
         assert (outcome.kind, outcome.faq_id) == ("answer", "apheresis-how-long")
     else:
         assert outcome.faq_id == previous.id
+
+
+# -- the intent classifier's routing, checked by the content (bot.answering.eligibility_or_answer,
+#    advice_requested) ---------------------------------------------------------------------------------
+
+def test_a_real_eligibility_request_starts_the_check(snapshot):
+    for text in ("is my daughter eligible for kymriah", "does my son qualify for car t"):
+        assert eligibility_or_answer(snapshot, text) is None, text
+
+
+def test_a_message_taken_for_eligibility_that_is_about_costs_gets_the_costs_reply(snapshot):
+    outcome = eligibility_or_answer(snapshot, "how much does kymriah cost, my son might need it")
+    assert outcome is not None and outcome.kind == "handoff" and outcome.reason == "costs_insurance"
+
+
+def test_nothing_sure_leaves_the_classifier_in_charge(snapshot):
+    # Bands no match can clear: retrieval is never sure, so the check starts and advice goes to a person.
+    unsure = with_settings(snapshot, answer_min_score=5.0, clarify_min_score=5.0)
+    assert eligibility_or_answer(unsure, "what is apheresis") is None
+    outcome = advice_requested(unsure, "what is apheresis")
+    assert outcome.kind == "handoff" and outcome.reason == "treatment_decision"
+
+
+def test_an_eligibility_answer_never_replaces_the_check(snapshot):
+    # Sure of an eligibility entry: that is what the check is for.
+    assert eligibility_or_answer(snapshot, "what is the age limit for kymriah") is None
+
+
+def test_advice_the_rules_confirm_goes_to_a_person(snapshot):
+    outcome = advice_requested(snapshot, "car t or transplant for my son?")
+    [payload] = payloads(outcome)
+    assert outcome.kind == "handoff" and payload["reason"] == "treatment_decision"
+
+
+def test_advice_the_rules_do_not_confirm_is_answered_when_the_content_is_sure(snapshot):
+    outcome = advice_requested(snapshot, "what is apheresis")
+    assert outcome.kind == "answer" and outcome.topic == "apheresis"
+
+
+def test_an_urgent_symptom_taken_for_advice_gets_the_emergency_reply(snapshot):
+    assert advice_requested(snapshot, "should we wait, he has a fever of 104 right now").kind == "emergency"
