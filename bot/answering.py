@@ -8,7 +8,7 @@ from bot.content.handoffs import HANDOFF, OUT_OF_SCOPE, route_by_terms
 from bot.live import Snapshot
 from bot.replies import Message
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
-from bot.retrieval.scorer import ANSWER, CLARIFY, Candidate, Decision, decide
+from bot.retrieval.scorer import ANSWER, CLARIFY, NOTHING, Candidate, Decision, decide
 from bot.content.journey import next_step
 from bot.questions import asks_what_next, core_question, looks_like_follow_up, points_back, question_part, split_two, wants_simpler
 from bot.safety import get_checker
@@ -122,6 +122,10 @@ def understand(snapshot: Snapshot, text: str, previous=None) -> Decision:
     of that entry's listed follow-ups fits it better (`_move_on`)."""
     index, settings = snapshot.index, snapshot.settings
     alone = decide(index, text, settings)
+    if previous is not None and not alone.query.lemmas:
+        # "why not", "and then?": no word of its own to match (a hand-off reason "found" in it is noise, such
+        # as treatment_decision for "why not"); only the conversation says what it asks.
+        alone.band = NOTHING
     top = alone.top
     bound = previous is not None and points_back(text)
     # A hand-off reason in the message wins; a near miss does not when the message points back at the
@@ -152,7 +156,8 @@ def understand(snapshot: Snapshot, text: str, previous=None) -> Decision:
         # Unsure between entries, and the likeliest is about what was just answered: for a follow-up the
         # context settles it ("is it 83 or 81?" after the remission-rate answer), instead of "did you mean".
         best.band = ANSWER
-    if follow_up and best.band == ANSWER and top is not None and top.target.id == previous.id:
+    if follow_up and best.band == ANSWER and top is not None and top.target.id == previous.id and alone.query.lemmas:
+        # (A message with no words of its own says nothing about which listed follow-up it wants.)
         _move_on(best, alone, previous, index, settings)
     return best
 

@@ -141,7 +141,7 @@ def test_a_near_miss_does_not_take_a_message_that_points_back_at_the_answer(snap
     def fake_decide(index, message, settings, features=None):
         if message.startswith(previous.question):
             return _decision(snapshot, "answer", previous.id)
-        real = decide_for(snapshot, "what is it")
+        real = decide_for(snapshot, message)  # the message's own words (a message without any is read in context)
         return Decision("answer", [Candidate(index.targets[near_miss], 0.9, near_miss)], 0.3, real.query, 0.95)
 
     monkeypatch.setattr(answering, "decide", fake_decide)
@@ -213,3 +213,11 @@ def test_advice_the_rules_do_not_confirm_is_answered_when_the_content_is_sure(sn
 
 def test_an_urgent_symptom_taken_for_advice_gets_the_emergency_reply(snapshot):
     assert advice_requested(snapshot, "should we wait, he has a fever of 104 right now").kind == "emergency"
+
+
+def test_a_follow_up_with_no_words_of_its_own_is_read_in_context(snapshot):
+    # "why not" alone matches a hand-off reason by noise; after an answer it asks about that answer.
+    outcome = respond(snapshot, "why not", last_faq_id="after-treatment-driving")
+    assert outcome.kind == "answer" and outcome.topic == "after_treatment"
+    outcome = respond(snapshot, "why?", last_faq_id="side-effects-crs")
+    assert outcome.kind == "answer" and outcome.topic == "side_effects"
