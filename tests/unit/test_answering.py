@@ -221,3 +221,10 @@ def test_a_follow_up_with_no_words_of_its_own_is_read_in_context(snapshot):
     assert outcome.kind == "answer" and outcome.topic == "after_treatment"
     outcome = respond(snapshot, "why?", last_faq_id="side-effects-crs")
     assert outcome.kind == "answer" and outcome.topic == "side_effects"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "<script>alert(1)</script>", "\x00\x01\x02", "kymriah " * 400])
+def test_bad_input_to_the_routing_checks_gets_a_reply_not_an_error(snapshot, text):
+    outcome = eligibility_or_answer(snapshot, text)
+    assert outcome is None or len(payloads(outcome)) == 1
+    assert len(payloads(advice_requested(snapshot, text))) == 1
