@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import context_events, latest_text, live, say
+from actions.common import context_events, latest_intent, latest_text, live, say
 from bot import eligibility, replies
 from bot.answering import eligibility_or_answer
 from bot.contract import contact as contract_contact
@@ -31,7 +31,7 @@ def _eligibility_payload(**extra: Any) -> dict:
 
 def answers_in(tracker: Tracker) -> dict[str, Any]:
     """The check's answers the latest message gives (none when it is a question or another request)."""
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    intent = latest_intent(tracker)
     text = latest_text(tracker)
     # An urgent symptom always gets the emergency reply first (its rule), even with an answer in it.
     if not text or text.startswith("/") or _QUESTION.search(text) or intent == "report_emergency":
@@ -72,7 +72,7 @@ class ValidateEligibilityForm(FormValidationAction):
         found = answers_in(tracker)
         if slot in found:
             return {slot: found[slot]}
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         # An answer to the question asked that cannot be read ("older than his sister"): validation says so
         # and the form asks again. Not when the message answered something else (a correction).
         if slot == tracker.get_slot("requested_slot") and not found and intent not in NOT_ANSWERS \

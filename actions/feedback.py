@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import live, say
+from actions.common import latest_intent, live, say
 from bot import replies
 from bot.replies import Message
 
@@ -19,7 +19,7 @@ class ActionRecordFeedback(Action):
         return "action_record_feedback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        helpful = (tracker.latest_message.get("intent") or {}).get("name") == "feedback_helpful"
+        helpful = latest_intent(tracker) == "feedback_helpful"
         faq_id = tracker.get_slot("last_faq_id")
         record = {"faq_id": faq_id, "helpful": helpful, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
         if helpful:

@@ -17,6 +17,7 @@ from bot.text import looks_spanish
 # Two unsure replies in a row and the assistant stops guessing and offers a person.
 MAX_UNSURE_IN_A_ROW = 2
 TREATMENT_DECISION, REQUEST_PERSON, OFF_TOPIC, LANGUAGE = "treatment_decision", "request_person", "off_topic", "language"
+NO_ANSWER, UNSURE = "no_answer", "unsure"
 
 
 @dataclass
@@ -50,13 +51,17 @@ def _handoff(snapshot: Snapshot, response: str, reason: str, score: float | None
                                    score=score, reason=reason), kind, reason=reason)
 
 
+def _treatment_decision(snapshot: Snapshot) -> Outcome:
+    return _route(snapshot, TREATMENT_DECISION) or _handoff(snapshot, "utter_medical_advice_boundary", TREATMENT_DECISION)
+
+
 def person_requested(snapshot: Snapshot, text: str, treatment_decision: bool = False) -> Outcome:
     """A request for a person (or for advice on one patient): the reason retrieval sees, if it is a hand-off
     reason, else the plain request; always a hand-off."""
     if text and get_checker().urgent_symptom(text):
         return emergency()
     if treatment_decision:
-        return _route(snapshot, TREATMENT_DECISION) or _handoff(snapshot, "utter_medical_advice_boundary", TREATMENT_DECISION)
+        return _treatment_decision(snapshot)
     decision = decide(snapshot.index, text or "", snapshot.settings)
     top = decision.top
     if top is not None and top.target.kind == HANDOFF and decision.band in (ANSWER, CLARIFY):
@@ -65,7 +70,7 @@ def person_requested(snapshot: Snapshot, text: str, treatment_decision: bool = F
 
 
 # Replies that mean retrieval found nothing it is sure of: they never overrule the intent classifier.
-_UNSURE_REASONS = ("no_answer", "unsure", LANGUAGE, OFF_TOPIC)
+_UNSURE_REASONS = (NO_ANSWER, UNSURE, LANGUAGE, OFF_TOPIC)
 
 
 def _sure(outcome: Outcome, not_topic: str | None = None) -> bool:
@@ -92,7 +97,8 @@ def advice_requested(snapshot: Snapshot, text: str, last_faq_id: str | None = No
     `treatment_decision`; when they do not, a general question the content is sure of is answered ("is car t
     a kind of transplant"), and anything else still goes to a person, since the classifier may be right."""
     outcome = respond(snapshot, text, last_faq_id=last_faq_id)
-    return outcome if _sure(outcome) else person_requested(snapshot, text, treatment_decision=True)
+    # `respond` has already checked for urgent symptoms (an emergency is "sure"): no second safety pass.
+    return outcome if _sure(outcome) else _treatment_decision(snapshot)
 
 
 def answer_entry(snapshot: Snapshot, entry_id: str, score: float = 1.0, simple: bool = False,
@@ -237,11 +243,11 @@ def act_on(snapshot: Snapshot, decision: Decision, unsure_count: int = 0, intent
     if decision.band == CLARIFY and unsure_count + 1 < MAX_UNSURE_IN_A_ROW:
         return Outcome(replies.clarify(decision, settings.clarify_options), "clarify", unsure_count=unsure_count + 1)
     if decision.band == CLARIFY:
-        return _handoff(snapshot, "utter_handoff_unsure", "unsure", decision.confidence)
+        return _handoff(snapshot, "utter_handoff_unsure", UNSURE, decision.confidence)
     if decision.off_topic or intent == "out_of_scope":
         return _route(snapshot, OFF_TOPIC, decision.confidence) or \
             _handoff(snapshot, "utter_out_of_scope", OFF_TOPIC, kind=OUT_OF_SCOPE)
-    return _handoff(snapshot, "utter_handoff_no_answer", "no_answer", decision.confidence)
+    return _handoff(snapshot, "utter_handoff_no_answer", NO_ANSWER, decision.confidence)
 
 
 def _step_after(snapshot: Snapshot, previous) -> str | None:
