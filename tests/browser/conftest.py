@@ -232,20 +232,25 @@ def screenshot_path() -> Callable[[str], str]:
 
 @pytest.fixture
 def serve_page():
-    """`serve_page(html, port)` -> base URL: a page on another origin (a portal that embeds the widget)."""
+    """`serve_page()` -> (origin, set_html): a page on another origin (a portal that embeds the widget). The
+    port is bound at once on one the system picks: a port only reserved and bound later can meanwhile be taken
+    as the ephemeral port of some outgoing connection (seen in CI: "address already in use")."""
     from aiohttp import web
 
     servers = []
 
-    def serve(html: str, port: int) -> str:
+    def serve() -> tuple[str, Callable[[str], None]]:
+        html = {"text": ""}
+
         async def page(request):
-            return web.Response(text=html, content_type="text/html")
+            return web.Response(text=html["text"], content_type="text/html")
 
         app = web.Application()
         app.router.add_get("/", page)
-        server = _load_stub_module().ThreadedServer(app, port=port).start()
+        server = _load_stub_module().ThreadedServer(app).start()
         servers.append(server)
-        return f"http://localhost:{port}"
+        port = server.url.rsplit(":", 1)[1]
+        return f"http://localhost:{port}", lambda text: html.__setitem__("text", text)
 
     yield serve
     for server in servers:

@@ -268,10 +268,9 @@ def test_back_end_down_shows_the_program_contact(open_page, start_gateway, scree
 
 @pytest.mark.parametrize("allowed", [True, False], ids=["allowed-origin", "foreign-origin"])
 def test_embedding_on_another_origin_follows_allowed_origins(
-    open_page, backend, start_gateway, serve_page, unused_tcp_port_factory, allowed
+    open_page, backend, start_gateway, serve_page, allowed
 ):
-    host_port = unused_tcp_port_factory()
-    host_origin = f"http://localhost:{host_port}"  # the gateway is on 127.0.0.1: another origin
+    host_origin, set_page = serve_page()  # localhost while the gateway is on 127.0.0.1: another origin
     gateway = start_gateway(
         backend.rasa_url,
         backend.actions_url,
@@ -284,7 +283,7 @@ def test_embedding_on_another_origin_follows_allowed_origins(
         f"<script src='{gateway.url}/embed.js' data-position='left' data-title='Ask us' defer></script>"
         "</body></html>"
     )
-    serve_page(html, host_port)
+    set_page(html)
     page, _ = open_page(1280, 800)
     page.goto(host_origin + "/")
     open_widget_by_keyboard(page)
