@@ -1,5 +1,6 @@
 """rasa_components/fast_load.py against Rasa's own loader: the same trained model, loaded both ways in one
-process, gives the same intent ranking (DIET) and the same next-action probabilities (TED).
+process, gives the same intent ranking (DIET) and the same next action (the policy ensemble, which predicts
+with whatever TensorFlow policy config.yml lists; today rules and memoization only).
 
 Needs the trained model `make test` builds first (models/current.tar.gz); run with the rasa env.
 """
@@ -20,7 +21,6 @@ if str(ROOT) not in sys.path:
 pytest.importorskip("rasa")
 
 from rasa.core.agent import load_agent  # noqa: E402
-from rasa.core.policies.ted_policy import TEDPolicy  # noqa: E402
 from rasa.nlu.utils.spacy_utils import SpacyNLP  # noqa: E402
 from rasa.shared.core.events import ActionExecuted, UserUttered  # noqa: E402
 from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
@@ -31,13 +31,8 @@ from rasa_components import fast_load  # noqa: E402
 MODEL = ROOT / "models" / "current.tar.gz"
 MESSAGES = ["hello", "what is car t", "how long does apheresis take", "is my son eligible", "he is 14",
             "my daughter has a fever of 104", "who do I call", "thanks, bye"]
-# Conversations as intents, for TED: what it predicts after each is compared.
+# Conversations as intents: the next action predicted after each is compared.
 TURNS = [["greet"], ["greet", "ask_question"], ["ask_eligibility"], ["ask_question", "request_human"]]
-
-
-def _ted(agent) -> TEDPolicy:
-    nodes = agent.processor.graph_runner._instantiated_nodes.values()
-    return next(n._component for n in nodes if isinstance(n._component, TEDPolicy))
 
 
 def _tracker(agent, intents: list[str]) -> DialogueStateTracker:
@@ -55,8 +50,7 @@ def _spacy_pipelines(agent) -> list:
 def _outputs(agent):
     parses = [asyncio.run(agent.parse_message(m)) for m in MESSAGES]
     rankings = [[(r["name"], r["confidence"]) for r in p["intent_ranking"]] for p in parses]
-    ted = _ted(agent)
-    actions = [ted.predict_action_probabilities(_tracker(agent, t), agent.domain).probabilities for t in TURNS]
+    actions = [agent.processor._predict_next_with_tracker(_tracker(agent, t)).probabilities for t in TURNS]
     return rankings, actions
 
 
