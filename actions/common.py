@@ -76,6 +76,17 @@ def context_events(outcome) -> list[dict]:
     return events
 
 
+def previous_action(tracker: Tracker) -> str | None:
+    """The last action the assistant ran before the user's latest message (action_listen aside)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name")
+    return None
+
+
 def latest_intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 

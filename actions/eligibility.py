@@ -3,7 +3,6 @@ action per slot, and a summary. Side questions, "never mind" and a request for a
 (data/rules/eligibility.yml); here only answers to the check's own questions are read."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -11,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import context_events, latest_intent, latest_text, live, say
+from actions.common import context_events, latest_intent, latest_text, live, previous_action, say
 from bot import eligibility, replies
 from bot.answering import eligibility_or_answer
 from bot.contract import contact as contract_contact
@@ -21,8 +20,6 @@ from bot.replies import Message
 # Messages with these intents are not answers to the check's questions: the rules handle them.
 NOT_ANSWERS = {"ask_question", "ask_medical_advice", "request_human", "stop", "report_emergency", "greet", "goodbye",
                "thank", "bot_challenge", "out_of_scope", "feedback_helpful", "feedback_not_helpful"}
-_QUESTION = re.compile(r"\?\s*$|^\s*(what|how|why|when|where|who|which|whats|what's|is|are|does|do|can|could|will|"
-                       r"would|should)\b", re.I)
 
 
 def _eligibility_payload(**extra: Any) -> dict:
@@ -30,13 +27,13 @@ def _eligibility_payload(**extra: Any) -> dict:
 
 
 def answers_in(tracker: Tracker) -> dict[str, Any]:
-    """The check's answers the latest message gives (none when it is a question or another request)."""
+    """The check's answers the latest message states (its questions are not read: "is 25 the age limit?")."""
     intent = latest_intent(tracker)
     text = latest_text(tracker)
     # An urgent symptom always gets the emergency reply first (its rule), even with an answer in it.
-    if not text or text.startswith("/") or _QUESTION.search(text) or intent == "report_emergency":
+    if not text or text.startswith("/") or intent == "report_emergency":
         return {}
-    found = eligibility.read_answers(text, tracker.get_slot("requested_slot"))
+    found = eligibility.stated_answers(text, tracker.get_slot("requested_slot"))
     if intent in NOT_ANSWERS and not found:
         return {}
     return found
@@ -51,7 +48,8 @@ class ActionTriageEligibility(Action):
         return "action_triage_eligibility"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
-        outcome = eligibility_or_answer(live().snapshot, latest_text(tracker), tracker.get_slot("last_faq_id"))
+        outcome = eligibility_or_answer(live().snapshot, latest_text(tracker), tracker.get_slot("last_faq_id"),
+                                        just_checked=previous_action(tracker) == "action_eligibility_summary")
         if outcome is None:
             return [SlotSet("eligibility_check_wanted", True)]
         say(dispatcher, outcome.messages, tracker)
@@ -76,7 +74,7 @@ class ValidateEligibilityForm(FormValidationAction):
         # An answer to the question asked that cannot be read ("older than his sister"): validation says so
         # and the form asks again. Not when the message answered something else (a correction).
         if slot == tracker.get_slot("requested_slot") and not found and intent not in NOT_ANSWERS \
-                and not _QUESTION.search(latest_text(tracker)) and not latest_text(tracker).startswith("/"):
+                and not eligibility.asks(latest_text(tracker)) and not latest_text(tracker).startswith("/"):
             return {slot: latest_text(tracker)}
         return {}
 

@@ -81,13 +81,23 @@ def _sure(outcome: Outcome, not_topic: str | None = None) -> bool:
     return outcome.kind == "emergency" or (outcome.kind in (HANDOFF, OUT_OF_SCOPE) and outcome.reason not in _UNSURE_REASONS)
 
 
-def eligibility_or_answer(snapshot: Snapshot, text: str, last_faq_id: str | None = None) -> Outcome | None:
+def eligibility_or_answer(snapshot: Snapshot, text: str, last_faq_id: str | None = None,
+                          just_checked: bool = False) -> Outcome | None:
     """The intent classifier took a message for a request to check eligibility. None: start the check. An
     Outcome: the content is sure the message asks something else ("is there help with money, my husband
     quit his job to be with her" is about costs; "is REMS still required" about KYMRIAH), and gets that reply.
     The classifier learns from a few hundred examples and leans on words like "my son" or "can he get";
-    retrieval is calibrated to be wrong at most 3 % of the time when it is sure."""
+    retrieval is calibrated to be wrong at most 3 % of the time when it is sure.
+    `just_checked`: the check's summary was the last reply. Then any sure reply wins, an eligibility answer
+    too ("who decides in the end" is a question about the summary, not a wish to be asked again)."""
     outcome = respond(snapshot, text, last_faq_id=last_faq_id)
+    if just_checked:
+        return outcome if _sure(outcome) else None
+    if outcome.reason == TREATMENT_DECISION and not get_checker().personal_medical_decision(text or ""):
+        # Only similar to the decision examples ("can my daughter get this treatment"): whether a child can
+        # get KYMRIAH is what the check is for, and its summary says the care team decides. A decision the
+        # reviewed rules confirm ("should we say yes to car t") still goes to a person.
+        return None
     return outcome if _sure(outcome, not_topic="eligibility") else None
 
 
@@ -258,8 +268,11 @@ def _step_after(snapshot: Snapshot, previous) -> str | None:
 
 
 def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | None = None,
-            intent: str | None = None, last_faq_id: str | None = None) -> Outcome:
-    """The reply to one message. `last_faq_id`: the entry answered last in this conversation (its context)."""
+            intent: str | None = None, last_faq_id: str | None = None, after_check: bool = False) -> Outcome:
+    """The reply to one message. `last_faq_id`: the entry answered last in this conversation (its context).
+    `after_check`: the eligibility check's summary was the last reply; its next step is to contact the program,
+    so "ok so what do we do now" gets the entry the editors name for that (`after_eligibility_check` in
+    data/topics.yml). Nothing else is read in the summary's context: a side question after it stands alone."""
     checker = get_checker()
     if text and checker.urgent_symptom(text):
         return emergency()
@@ -275,6 +288,8 @@ def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | 
     previous = snapshot.index.entry_by_id.get(last_faq_id) if last_faq_id else None
     if previous is not None and wants_simpler(text):
         return answer_entry(snapshot, previous.id, simple=True)
+    if after_check and snapshot.content.after_check in snapshot.index.entry_by_id and asks_what_next(text):
+        return answer_entry(snapshot, snapshot.content.after_check)
     step = _step_after(snapshot, previous) if previous is not None and asks_what_next(text) else None
     if step is not None:
         return answer_entry(snapshot, step)

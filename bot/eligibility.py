@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.questions import sentences
+
 UNSURE = "not_sure"
 MAX_APPROVED_AGE = 25
 B_CELL_ALL, OTHER = "b_cell_all", "other"
@@ -31,7 +33,7 @@ _MONTHS = re.compile(r"(\d+)\s*(?:months?|mos?)\b(?:\s*old)?", re.I)
 # message that answers another question ("my son is 19 and relapsed twice").
 _AGE_IN_CONTEXT = re.compile(
     r"\b(?:(?:is|s|he's|she's|i'm|im|am|age|aged|turned|turning)\s+(\d{1,3})\b(?!\s*(?:times|x|weeks|days|months|%|percent))"
-    r"|(\d{1,3})\s*(?:years?|yrs?|yo|y/o|year-old|yr-old|-year-old)\b)", re.I)
+    r"|(\d{1,3})\s*(?:years?|yrs?|yo|y/o|year-old|yr-old|-year-old|años|anos)\b)", re.I)
 
 
 def _number_in_words(lowered: str) -> float | None:
@@ -74,10 +76,12 @@ def parse_diagnosis(text: str, strict: bool = False) -> str | None:
     lowered = (text or "").lower()
     if not strict and _UNSURE.search(lowered):
         return UNSURE
-    if re.search(r"\b(another|other|different|aml|myeloid|lymphoma|cml|hodgkin|t[\s-]?cell all|t[\s-]?all)\b", lowered):
+    if re.search(r"\b(another|other|different|aml|myeloid|lymphoma|cml|hodgkin|t[\s-]?cell all|t[\s-]?all|"
+                 r"mieloide|linfoma|lma)\b", lowered):
         return OTHER
-    if re.search(r"\b(b[\s-]?cell|pre[\s-]?b|b[\s-]?all|b[\s-]?precursor)\b", lowered) or \
-            re.search(r"\b(acute lymphoblastic|lymphoblastic)\b", lowered) or \
+    # Spanish too: "leucemia linfoblástica aguda tipo B", "LLA de células B".
+    if re.search(r"\b(b[\s-]?cell|pre[\s-]?b|b[\s-]?all|b[\s-]?precursor|c[eé]lulas? b|tipo b|lla)\b", lowered) or \
+            re.search(r"\b(acute lymphoblastic|lymphoblastic|linfobl[aá]stica)\b", lowered) or \
             (not strict and re.search(r"\ball\b", lowered)) or re.search(r"\b(ALL)\b", text or ""):
         return B_CELL_ALL
     return None
@@ -88,12 +92,13 @@ def parse_status(text: str, strict: bool = False) -> str | None:
     if not strict and _UNSURE.search(lowered):
         return UNSURE
     if re.search(r"\b(refractory|didn'?t respond|did not respond|not respond|never went into remission|resistant|"
-                 r"didn'?t work|did not work|never went away|primary refractory)\b", lowered):
+                 r"didn'?t work|did not work|never went away|primary refractory|refractaria|no respondi[oó])\b", lowered):
         return REFRACTORY
     if re.search(r"\b(second|2nd|third|3rd|twice|two times|2 times|three times|3 times|multiple|several|"
-                 r"again and again|more than once|relapsed twice|2 relapses|two relapses)\b", lowered):
+                 r"again and again|more than once|relapsed twice|2 relapses|two relapses|segunda|dos veces|"
+                 r"tercera|varias veces)\b", lowered):
         return SECOND_RELAPSE
-    relapse_words = r"\b(relapsed|relapse|came back|come back|comes back|returned)\b"
+    relapse_words = r"\b(relapsed|relapse|came back|come back|comes back|returned|reca[ií]da|regres[oó]|volvi[oó])\b"
     if re.search(relapse_words, lowered) or (not strict and re.search(r"\b(first|1st|once|one time|1 time)\b", lowered)):
         return FIRST_RELAPSE
     if re.search(r"\b(newly diagnosed|just diagnosed|first treatment|in treatment)\b", lowered):
@@ -148,6 +153,22 @@ def read_answers(text: str, requested: str | None) -> dict[str, object]:
         if value is not None:
             found[slot] = value
     return found
+
+
+# A message or sentence that asks rather than answers (its start or its question mark).
+_ASKS = re.compile(r"\?\s*$|^\s*(what|how|why|when|where|who|which|whats|what's|is|are|does|do|can|could|will|"
+                   r"would|should)\b", re.I)
+
+
+def asks(text: str) -> bool:
+    return bool(_ASKS.search(text or ""))
+
+
+def stated_answers(text: str, requested: str | None) -> dict[str, object]:
+    """`read_answers` over the sentences of a message that are not questions: "does my daughter qualify? she
+    is 8, b cell ALL, relapsed twice" answers all three; "is 25 the age limit?" answers nothing."""
+    statements = " ".join(s for s in sentences(text or "") if not asks(s))
+    return read_answers(statements, requested) if statements else {}
 
 
 def required_slots(disease_status: object) -> list[str]:

@@ -41,7 +41,8 @@ _HEDGE = re.compile(r"\b(?:even|actually|exactly|really|basically|literally|hone
 _WHAT_NEXT = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|and|so|then|alright|thanks|thank you)[\s,.!]+)*"
     r"(?:what(?:'s|s| is)? (?:comes |happens |do we do |is the next step |\s*)?(?:next|after (?:that|this|it))"
-    r"|what(?:'s|s| is) the next step|(?:the )?next step|after (?:that|this)|then what|and then|what now)"
+    r"|what(?:'s|s| is) the next step|(?:the )?next step|after (?:that|this)|then what|and then|what now"
+    r"|what (?:do|should|can) (?:we|i) do (?:now|next))"
     r"[\s?.!]*$", re.I)
 
 

@@ -1,4 +1,5 @@
-"""The treatment's steps in order (`journey:` in data/topics.yml): what "what comes next" means after an answer.
+"""The treatment's steps in order (`journey:` in data/topics.yml): what "what comes next" means after an answer;
+and `after_eligibility_check:`, the entry a follow-up to the eligibility check's summary refers to.
 
 Each step is named by the FAQ entry that says what happens in it (apheresis, making the cells, the chemotherapy
 before, the infusion, the weeks after). An answer from any entry of a step's topic counts as being at that
@@ -37,6 +38,23 @@ def load_journey(path: Path, entry_ids: set[str]) -> tuple[list[str], list[Probl
         else:
             steps.append(step)
     return steps, problems
+
+
+def load_after_check(path: Path, entry_ids: set[str]) -> tuple[str | None, list[Problem]]:
+    """The FAQ entry id under `after_eligibility_check:` (None when absent or not an entry: then a follow-up
+    to the summary is read on its own words)."""
+    try:
+        located = load_located(path)
+    except YamlProblem:
+        return None, []
+    if located is None or not isinstance(located.value, dict) or "after_eligibility_check" not in located.value \
+            or not entry_ids:
+        return None, []
+    node = located.children["after_eligibility_check"]
+    if not isinstance(node.value, str) or node.value not in entry_ids:
+        return None, [Problem(path, node.line, f"after_eligibility_check '{node.value}' is not an FAQ entry id; "
+                              "a follow-up to the check's summary is read without it", "warning")]
+    return node.value, []
 
 
 def next_step(journey: list[str], topics_of_steps: list[str | None], entry_id: str, topic: str | None) -> str | None:

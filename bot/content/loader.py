@@ -14,7 +14,7 @@ from typing import Any
 from bot.contract import CONTACT_FIELDS
 from bot.content.handoffs import HANDOFF, OUT_OF_SCOPE, Route, load_routes
 from bot.content.glossary import Glossary, load_glossary
-from bot.content.journey import load_journey
+from bot.content.journey import load_after_check, load_journey
 from bot.problems import Problem
 from bot.yaml_lines import Located, YamlProblem, load_located
 
@@ -94,6 +94,8 @@ class Content:
     superseded: list[SupersededFact] = field(default_factory=list)
     # The treatment's steps in order, as FAQ entry ids (bot/content/journey.py).
     journey: list[str] = field(default_factory=list)
+    # The entry a follow-up to the eligibility check's summary refers to (bot/content/journey.py), or None.
+    after_check: str | None = None
     # Spanish words and the English words the content uses for them (bot/content/glossary.py).
     glossary: Glossary = field(default_factory=Glossary)
 
@@ -384,10 +386,12 @@ def load_content(paths) -> tuple[Content, list[Problem]]:
     problems.extend(check_references(entries))
     journey, journey_problems = load_journey(paths.topics_file, {e.id for e in entries})
     problems.extend(journey_problems)
+    after_check, after_check_problems = load_after_check(paths.topics_file, {e.id for e in entries})
+    problems.extend(after_check_problems)
     glossary, glossary_problems = load_glossary(paths.glossary_file)
     problems.extend(glossary_problems)
     content = Content(entries=entries, documents=documents, topics=topics,
                       contact=contacts.get("program_contact", {}), contacts=contacts,
                       routes=handoffs + near_misses, superseded=superseded, journey=journey,
-                      glossary=glossary)
+                      after_check=after_check, glossary=glossary)
     return content, problems

@@ -200,6 +200,25 @@ def test_an_eligibility_answer_never_replaces_the_check(snapshot):
     assert eligibility_or_answer(snapshot, "what is the age limit for kymriah") is None
 
 
+def test_a_decision_reason_found_only_by_similarity_does_not_replace_the_check(snapshot):
+    # "can my daughter get this treatment" resembles the decision examples; whether she can is the check's job.
+    text = "can my daughter get this treatment"
+    assert respond(snapshot, text).reason == "treatment_decision"  # what the check would otherwise lose to
+    assert eligibility_or_answer(snapshot, text) is None
+
+
+def test_a_decision_the_rules_confirm_still_goes_to_a_person_instead_of_the_check(snapshot):
+    outcome = eligibility_or_answer(snapshot, "should my son do car t")
+    assert outcome is not None and outcome.kind == "handoff" and outcome.reason == "treatment_decision"
+
+
+def test_right_after_the_summary_an_eligibility_question_is_answered_not_checked_again(snapshot):
+    text = "what is the age limit for kymriah"
+    assert eligibility_or_answer(snapshot, text) is None
+    outcome = eligibility_or_answer(snapshot, text, just_checked=True)
+    assert outcome is not None and outcome.kind == "answer" and outcome.topic == "eligibility"
+
+
 def test_advice_the_rules_confirm_goes_to_a_person(snapshot):
     outcome = advice_requested(snapshot, "car t or transplant for my son?")
     [payload] = payloads(outcome)

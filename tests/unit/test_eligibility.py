@@ -1,7 +1,8 @@
 import pytest
 
 from bot.eligibility import (IN_REMISSION, NOT_IN_REMISSION, UNSURE, compare, parse_age, parse_diagnosis,
-                             parse_remission, parse_status, read_answers, required_slots)
+                             parse_remission, parse_status, read_answers, required_slots,
+                             stated_answers)
 
 
 @pytest.mark.parametrize("text, age", [
@@ -84,3 +85,28 @@ def test_read_values_pass_validation_and_raw_text_is_read(slot, value, expected)
     from bot.eligibility import normalise_answer
 
     assert normalise_answer(slot, value) == expected
+
+
+@pytest.mark.parametrize("text, requested, found", [
+    ("does my daughter qualify? she is 8, b cell ALL, relapsed twice", None,
+     {"patient_age": 8.0, "diagnosis": "b_cell_all", "disease_status": "second_or_later_relapse"}),
+    ("is 25 the age limit?", "patient_age", {}),
+    ("what does refractory mean", "disease_status", {}),
+    ("he's 14. is that too old?", "patient_age", {"patient_age": 14.0}),
+    ("", "patient_age", {}),
+])
+def test_only_the_statements_of_a_message_are_read(text, requested, found):
+    assert stated_answers(text, requested) == found
+
+
+@pytest.mark.parametrize("text, found", [
+    ("tiene 10 años", {"patient_age": 10.0}),
+    ("leucemia linfoblástica aguda tipo B", {"diagnosis": "b_cell_all"}),
+    ("LLA de células B", {"diagnosis": "b_cell_all"}),
+    ("leucemia mieloide", {"diagnosis": "other"}),
+    ("es su segunda recaída", {"disease_status": "second_or_later_relapse"}),
+    ("tuvo una recaída", {"disease_status": "first_relapse"}),
+    ("es refractaria, no respondió a la quimio", {"disease_status": "refractory"}),
+])
+def test_answers_in_spanish_are_read(text, found):
+    assert read_answers(text, None) == found

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.answering import respond
-from bot.content.journey import load_journey, next_step
+from bot.content.journey import load_after_check, load_journey, next_step
 from bot.live import LiveContent
 from bot.questions import asks_what_next
 from bot.settings import ROOT
@@ -22,12 +22,14 @@ def snapshot():
 
 
 @pytest.mark.parametrize("text", ["what comes next", "and after that?", "ok then what", "whats next",
-                                  "what is the next step", "thanks, what now", "what happens after that"])
+                                  "what is the next step", "thanks, what now", "what happens after that",
+                                  "ok so what do we do now", "what should i do next"])
 def test_asks_for_the_next_step(text):
     assert asks_what_next(text)
 
 
 @pytest.mark.parametrize("text", ["what happens next week at clinic", "what happens after the infusion",
+                                  "what do we do now about her fever",
                                   "what is apheresis", "", "next to the hospital is there a hotel"])
 def test_other_messages_do_not(text):
     assert not asks_what_next(text)
@@ -93,3 +95,29 @@ def test_an_empty_journey_turns_the_feature_off(snapshot):
     journey = snapshot.content.journey
     outcome = respond(quiet, "what comes next?", last_faq_id=journey[0])
     assert outcome.faq_id != journey[1]
+
+
+# -- after the eligibility check's summary (data/topics.yml after_eligibility_check) -------------------
+
+def test_the_shipped_after_check_entry_is_loaded(snapshot):
+    listed = yaml.safe_load(TOPICS_FILE.read_text())["after_eligibility_check"]
+    assert snapshot.content.after_check == listed and listed in snapshot.index.entry_by_id
+
+
+def test_an_after_check_id_that_is_not_an_entry_is_a_warning_with_its_line(tmp_path):
+    path = tmp_path / "topics.yml"
+    path.write_text("topics:\n  a: one\njourney:\n  - first\nafter_eligibility_check: nowhere\n")
+    entry, problems = load_after_check(path, {"first"})
+    assert entry is None and [(p.line, p.severity) for p in problems] == [(5, "warning")]
+    path.write_text("topics:\n  a: one\n")
+    assert load_after_check(path, {"first"}) == (None, [])
+
+
+def test_what_do_we_do_now_after_the_summary_names_whom_to_contact(snapshot):
+    after = snapshot.content.after_check
+    for text in ("ok so what do we do now", "so what happens next"):
+        outcome = respond(snapshot, text, after_check=True)
+        assert (outcome.kind, outcome.faq_id) == ("answer", after), text
+    # A question of its own after the summary is read on its own words.
+    outcome = respond(snapshot, "what is apheresis", after_check=True)
+    assert (outcome.kind, outcome.topic) == ("answer", "apheresis")
