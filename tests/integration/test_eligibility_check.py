@@ -62,6 +62,27 @@ def test_several_answers_in_one_message_are_all_taken(conversation):
     assert payload["answers"]["patient_age"] == 19 and payload["answers"]["disease_status"] == "second_or_later_relapse"
 
 
+def test_a_request_that_also_gives_every_answer_goes_straight_to_the_summary(conversation):
+    payload, messages = conversation.ask("does my daughter qualify? she is 8, b cell ALL, relapsed twice")
+    assert payload["kind"] == "eligibility" and payload.get("in_line_with_label") is True, messages
+    assert payload["answers"]["patient_age"] == 8 and payload["answers"]["diagnosis"] == "b_cell_all"
+    # What to do now is whom to contact (data/topics.yml after_eligibility_check), not the check again.
+    payload, _ = conversation.ask("ok so what do we do now")
+    assert (payload["kind"], payload["topic"]) == ("answer", "contact_referral"), payload
+
+
+def test_a_question_of_its_own_after_the_summary_is_read_on_its_own_words(conversation):
+    conversation.ask("does my daughter qualify? she is 8, b cell ALL, relapsed twice")
+    payload, _ = conversation.ask("what is apheresis")
+    assert (payload["kind"], payload["topic"]) == ("answer", "apheresis"), payload
+
+
+def test_right_after_the_summary_an_eligibility_question_is_answered(conversation):
+    run_check(conversation, "12", "B-cell ALL", "refractory")
+    payload, _ = conversation.ask("is there an age limit for kymriah")
+    assert (payload["kind"], payload["topic"]) == ("answer", "eligibility"), payload
+
+
 def test_a_diagnosis_answer_is_not_an_emergency(conversation):
     conversation.ask("can you see if my son qualifies")
     payload, _ = conversation.ask("he's 14 with pre-B ALL")
