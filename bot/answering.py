@@ -10,7 +10,8 @@ from bot.replies import Message
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.scorer import ANSWER, CLARIFY, NOTHING, Candidate, Decision, decide
 from bot.content.journey import next_step
-from bot.questions import asks_what_next, core_question, looks_like_follow_up, points_back, question_part, split_two, wants_simpler
+from bot.questions import (asks_what_next, core_question, looks_like_follow_up, points_back, question_part, refers_back,
+                           split_two, wants_simpler)
 from bot.safety import get_checker
 from bot.text import looks_spanish
 
@@ -144,6 +145,7 @@ def understand(snapshot: Snapshot, text: str, previous=None) -> Decision:
         alone.band = NOTHING
     top = alone.top
     bound = previous is not None and points_back(text)
+    refers = previous is not None and refers_back(text)
     # A hand-off reason in the message wins; a near miss does not when the message points back at the
     # answer just given ("is that in the hospital" after the monitoring answer is not about hospital services).
     if top is not None and top.target.kind != ANSWER_TARGET and alone.band == ANSWER \
@@ -162,7 +164,13 @@ def understand(snapshot: Snapshot, text: str, previous=None) -> Decision:
         content_words = len([l for l in alone.query.lemmas if l not in index.generic])
         follow_up = looks_like_follow_up(text, content_words)
         if follow_up:
-            readings.append(decide(index, f"{previous.question} {text}", settings))
+            joined = decide(index, f"{previous.question} {text}", settings)
+            # Joined to the previous question, a short question of its own ("what is apheresis" after the
+            # contact answer) can land back on the answer just read: the previous question's words dominate.
+            # A message that points back at nothing and is sure of another topic alone asks that.
+            echoes = joined.top is not None and joined.top.target.id == previous.id
+            if not (echoes and not refers and alone.band == ANSWER and alone.top.target.topic != previous.topic):
+                readings.append(joined)
         elif alone.band == ANSWER:
             return alone
     best = max(readings, key=lambda d: (not (bound and _near_miss(d)),) + _rank(d))

@@ -102,6 +102,15 @@ def looks_like_follow_up(text: str, content_words: int) -> bool:
     return words <= 10 and bool(_CUE.search(text) or _ANAPHORA.search(text))
 
 
+_POSSESSIVE = re.compile(r"\b(its|his|hers|their|theirs)\b", re.I)
+
+
+def refers_back(text: str) -> bool:
+    """Any word that may refer to what was said before, whatever the message's length ("is it painful",
+    "how long do his levels stay low"); "what is apheresis" has none."""
+    return bool(_ANAPHORA.search(text or "") or _POSSESSIVE.search(text or ""))
+
+
 def points_back(text: str) -> bool:
     """A short message with a word that refers to what was said before ("is that in the hospital")."""
     return len((text or "").split()) <= 8 and bool(_ANAPHORA.search(text or ""))

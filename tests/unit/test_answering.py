@@ -234,6 +234,16 @@ def test_an_urgent_symptom_taken_for_advice_gets_the_emergency_reply(snapshot):
     assert advice_requested(snapshot, "should we wait, he has a fever of 104 right now").kind == "emergency"
 
 
+def test_a_short_question_of_its_own_after_an_answer_is_not_bent_back_to_that_answer(snapshot):
+    # Joined to "Who can I contact to ask if KYMRIAH is right for my child?", "what is apheresis" lands on the
+    # contact entry again; it points back at nothing, and alone it is sure of apheresis.
+    outcome = respond(snapshot, "what is apheresis", last_faq_id="contact-program")
+    assert (outcome.kind, outcome.topic) == ("answer", "apheresis")
+    # A follow-up that points back still reads the context.
+    outcome = respond(snapshot, "does it hurt", last_faq_id="apheresis-what-is")
+    assert (outcome.kind, outcome.topic) == ("answer", "apheresis")
+
+
 def test_a_follow_up_with_no_words_of_its_own_is_read_in_context(snapshot):
     # "why not" alone matches a hand-off reason by noise; after an answer it asks about that answer.
     outcome = respond(snapshot, "why not", last_faq_id="after-treatment-driving")
