@@ -10,8 +10,8 @@ from bot.replies import Message
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.scorer import ANSWER, CLARIFY, NOTHING, Candidate, Decision, decide
 from bot.content.journey import next_step
-from bot.questions import (asks_what_next, core_question, looks_like_follow_up, points_back, question_part, refers_back,
-                           split_two, wants_simpler)
+from bot.questions import (asks_what_next, core_question, looks_like_follow_up, names_the_therapy, points_back, question_part,
+                           refers_back, split_two, wants_simpler)
 from bot.safety import get_checker
 from bot.text import looks_spanish
 
@@ -262,7 +262,9 @@ def act_on(snapshot: Snapshot, decision: Decision, unsure_count: int = 0, intent
         return Outcome(replies.clarify(decision, settings.clarify_options), "clarify", unsure_count=unsure_count + 1)
     if decision.band == CLARIFY:
         return _handoff(snapshot, "utter_handoff_unsure", UNSURE, decision.confidence)
-    if decision.off_topic or intent == "out_of_scope":
+    # "can siblings visit during car t": nothing here answers it, but it is about the therapy, so the honest
+    # reply is a person who can, not "I only answer questions about CAR T".
+    if (decision.off_topic or intent == "out_of_scope") and not names_the_therapy(decision.query.text):
         return _route(snapshot, OFF_TOPIC, decision.confidence) or \
             _handoff(snapshot, "utter_out_of_scope", OFF_TOPIC, kind=OUT_OF_SCOPE)
     return _handoff(snapshot, "utter_handoff_no_answer", NO_ANSWER, decision.confidence)

@@ -46,6 +46,14 @@ _WHAT_NEXT = re.compile(
     r"[\s?.!]*$", re.I)
 
 
+# The therapy by name: a message that names it is about the program's subject, whatever else it says.
+_THERAPY = re.compile(r"\b(?:car[\s-]?t|cart|kymriah|tisagenlecleucel|tisa-?cel)\b", re.I)
+
+
+def names_the_therapy(text: str) -> bool:
+    return bool(_THERAPY.search(text or ""))
+
+
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text or "") if s.strip()]
 

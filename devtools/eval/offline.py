@@ -18,6 +18,7 @@ from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.index import FEATURES, RetrievalIndex, Target
 from bot.retrieval.scorer import ANSWER, CLARIFY, RetrievalSettings, assess, group_of
 from bot.safety import get_checker
+from bot.questions import names_the_therapy
 from bot.text import looks_spanish
 from devtools.eval.cases import Case, Got
 
@@ -127,7 +128,8 @@ def replay(fs: FeatureSet, settings: RetrievalSettings) -> list[Got]:
         if fs.spanish[i]:
             got = _in_spanish(fs, i, target, band, groups, settings)
         else:
-            got = reply_for(target, band, off_topic)
+            # As act_on: a message that names the therapy is never plain off topic.
+            got = reply_for(target, band, off_topic and not names_the_therapy(fs.cases[i].text))
         got.score, got.ms = sure, float(fs.ms[i])
         out.append(got)
     return out

@@ -244,6 +244,14 @@ def test_a_short_question_of_its_own_after_an_answer_is_not_bent_back_to_that_an
     assert (outcome.kind, outcome.topic) == ("answer", "apheresis")
 
 
+def test_nothing_close_about_the_therapy_goes_to_a_person_not_out_of_scope(snapshot):
+    # The classifier's out_of_scope and words the content never uses; but the message names the therapy.
+    outcome = respond(snapshot, "can siblings visit during car t", intent="out_of_scope")
+    assert (outcome.kind, outcome.reason) == ("handoff", "no_answer")
+    outcome = respond(snapshot, "can siblings visit", intent="out_of_scope")
+    assert outcome.kind == "out_of_scope"
+
+
 def test_a_follow_up_with_no_words_of_its_own_is_read_in_context(snapshot):
     # "why not" alone matches a hand-off reason by noise; after an answer it asks about that answer.
     outcome = respond(snapshot, "why not", last_faq_id="after-treatment-driving")
