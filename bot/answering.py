@@ -97,7 +97,7 @@ def eligibility_or_answer(snapshot: Snapshot, text: str, last_faq_id: str | None
     if outcome.reason == TREATMENT_DECISION and not get_checker().personal_medical_decision(text or ""):
         # Only similar to the decision examples ("can my daughter get this treatment"): whether a child can
         # get KYMRIAH is what the check is for, and its summary says the care team decides. A decision the
-        # reviewed rules confirm ("should we say yes to car t") still goes to a person.
+        # reviewed rules confirm ("should my son do car t") still goes to a person.
         return None
     return outcome if _sure(outcome, not_topic="eligibility") else None
 
