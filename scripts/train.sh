@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
-.venv/actions/bin/python -m bot.retrieval.finetune
+# Among config.yml's seed_candidates when the content changed (devtools/eval/seed_choice.py).
+.venv/actions/bin/python -m devtools.eval.seed_choice
 
 stamp=$(
   {

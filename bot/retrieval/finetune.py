@@ -10,6 +10,7 @@ server embeds the new text with the model it has.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -28,6 +29,7 @@ from bot.text import normalise
 
 log = logging.getLogger(__name__)
 POINTER = "current.txt"
+CHOICE = "seed-choice.json"
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,20 @@ class FinetuneSettings:
     batch_size: int
     scale: float
     seed: int
+    # The seeds `make train` fine-tunes with when the content changed, keeping the one whose model the labelled
+    # tuning questions score best (devtools/eval/seed_choice.py): one draw can be several points worse than
+    # another (docs/benchmarks.md section 3, "how much the fine-tuning seed matters"). Without a chooser (or
+    # with one seed) `seed` is used.
+    seed_candidates: tuple[int, ...]
 
     @classmethod
     def from_mapping(cls, values: dict) -> "FinetuneSettings":
         missing = [k for k in cls.__dataclass_fields__ if k not in (values or {})]
         if missing:
             raise ValueError("config.yml assistant.embedding is missing " + ", ".join(missing))
-        return cls(**{k: values[k] for k in cls.__dataclass_fields__})
+        chosen = {k: values[k] for k in cls.__dataclass_fields__}
+        chosen["seed_candidates"] = tuple(int(x) for x in chosen["seed_candidates"] or [chosen["seed"]])
+        return cls(**chosen)
 
 
 def training_pairs(content: Content) -> list[tuple[str, str, str]]:
@@ -63,7 +72,9 @@ def training_pairs(content: Content) -> list[tuple[str, str, str]]:
 
 
 def fingerprint(pairs: list[tuple[str, str, str]], settings: FinetuneSettings) -> str:
-    body = json.dumps([base_model_key(), sorted(pairs), settings.__dict__], sort_keys=True)
+    """The model's own key: what it was trained on and with (the candidates list is not part of it)."""
+    trained_with = {k: v for k, v in settings.__dict__.items() if k != "seed_candidates"}
+    body = json.dumps([base_model_key(), sorted(pairs), trained_with], sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
@@ -129,19 +140,49 @@ def current_model(models_dir: Path) -> Path | None:
     return candidate if (candidate / "identity.txt").exists() else None
 
 
-def ensure(content: Content, settings: FinetuneSettings, models_dir: Path) -> tuple[Path | None, bool]:
-    """The fine-tuned model for this content, trained only if missing. Returns (folder or None, trained now)."""
+def _chosen_seed(pairs, settings: FinetuneSettings, models_dir: Path, choose) -> int:
+    """The seed recorded for this content and these candidates; else, with a chooser, the one it picks among
+    the candidates' models (all trained now, the choice recorded); else `seed`."""
+    candidates = list(settings.seed_candidates)
+    record_key = fingerprint(pairs, dataclasses.replace(settings, seed=-1)) + ":" + ",".join(map(str, candidates))
+    record_file = models_dir / CHOICE
+    try:
+        record = json.loads(record_file.read_text())
+        if record.get("key") == record_key and int(record["seed"]) in candidates:
+            return int(record["seed"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    if choose is None or len(candidates) < 2:
+        return settings.seed
+    dirs = []
+    for seed in candidates:
+        candidate = dataclasses.replace(settings, seed=seed)
+        out_dir = models_dir / fingerprint(pairs, candidate)
+        if not (out_dir / "identity.txt").exists():
+            models_dir.mkdir(parents=True, exist_ok=True)
+            train(pairs, candidate, out_dir)
+        dirs.append(out_dir)
+    seed = candidates[choose(dirs)]
+    record_file.write_text(json.dumps({"key": record_key, "seed": seed}) + "\n")
+    return seed
+
+
+def ensure(content: Content, settings: FinetuneSettings, models_dir: Path, choose=None) -> tuple[Path | None, bool]:
+    """The fine-tuned model for this content, trained only if missing. Returns (folder or None, trained now).
+    `choose(model_dirs) -> index`: picks among the candidate seeds' models when the content has no recorded
+    choice (`make train` passes devtools/eval/seed_choice.py's)."""
     if not settings.finetune:
         (models_dir / POINTER).unlink(missing_ok=True)
         return None, False
     pairs = training_pairs(content)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    had = {d.name for d in models_dir.iterdir() if d.is_dir()}
+    settings = dataclasses.replace(settings, seed=_chosen_seed(pairs, settings, models_dir, choose))
     key = fingerprint(pairs, settings)
     out_dir = models_dir / key
-    trained = False
     if not (out_dir / "identity.txt").exists():
-        models_dir.mkdir(parents=True, exist_ok=True)
         train(pairs, settings, out_dir)
-        trained = True
+    trained = key not in had
     (models_dir / POINTER).write_text(key + "\n")
     for stale in models_dir.iterdir():  # earlier content's models are never used again
         if stale.is_dir() and stale.name != key:
@@ -149,8 +190,9 @@ def ensure(content: Content, settings: FinetuneSettings, models_dir: Path) -> tu
     return out_dir, trained
 
 
-def main() -> int:
-    """`make train`: fine-tune for the current content unless a model for it exists (prints which)."""
+def main(choose=None) -> int:
+    """`make train`: fine-tune for the current content unless a model for it exists (prints which).
+    `choose`: as for `ensure` (`python -m devtools.eval.seed_choice` passes one; this module alone does not)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     paths = load_settings().paths
     content, problems = load_content(paths)
@@ -159,7 +201,7 @@ def main() -> int:
         print(f"warning: the content has {len(errors(problems))} error(s); run `make faq-check`", file=sys.stderr)
     settings = FinetuneSettings.from_mapping(assistant_config(paths.config_file).get("embedding", {}))
     started = time.monotonic()
-    model_dir, trained = ensure(content, settings, paths.embedder_dir)
+    model_dir, trained = ensure(content, settings, paths.embedder_dir, choose)
     if model_dir is None:
         print("==> embedding fine-tuning is off (config.yml assistant.embedding.finetune); the base model serves")
     elif trained:
