@@ -6,7 +6,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import context_events, latest_entity, latest_intent, latest_text, live, previous_action, say
+from actions.common import after_eligibility_summary, context_events, latest_entity, latest_intent, latest_text, live, say
 from bot.answering import respond
 
 
@@ -24,7 +24,7 @@ class ActionAnswerQuestion(Action):
             faq_id=latest_entity(tracker, "faq_id"),
             intent=latest_intent(tracker),
             last_faq_id=tracker.get_slot("last_faq_id"),
-            after_check=previous_action(tracker) == "action_eligibility_summary",
+            after_check=after_eligibility_summary(tracker),
         )
         say(dispatcher, outcome.messages, tracker)
         return context_events(outcome)

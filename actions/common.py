@@ -87,6 +87,11 @@ def previous_action(tracker: Tracker) -> str | None:
     return None
 
 
+def after_eligibility_summary(tracker: Tracker) -> bool:
+    """The eligibility check's summary was the assistant's last reply."""
+    return previous_action(tracker) == "action_eligibility_summary"
+
+
 def latest_intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import context_events, latest_intent, latest_text, live, previous_action, say
+from actions.common import after_eligibility_summary, context_events, latest_intent, latest_text, live, say
 from bot import eligibility, replies
 from bot.answering import eligibility_or_answer
 from bot.contract import contact as contract_contact
@@ -49,7 +49,7 @@ class ActionTriageEligibility(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
         outcome = eligibility_or_answer(live().snapshot, latest_text(tracker), tracker.get_slot("last_faq_id"),
-                                        just_checked=previous_action(tracker) == "action_eligibility_summary")
+                                        just_checked=after_eligibility_summary(tracker))
         if outcome is None:
             return [SlotSet("eligibility_check_wanted", True)]
         say(dispatcher, outcome.messages, tracker)

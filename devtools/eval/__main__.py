@@ -78,14 +78,14 @@ def peers() -> int:
     from bot.live import LiveContent
     from devtools.eval.calibrate import calibrate, kfold
     from devtools.eval.metrics import measure, pct
-    from devtools.eval.offline import compute, replay, retrieval_cases
+    from devtools.eval.offline import compute, replay, retrieval_cases, tuning_pool
     from devtools.eval.report import table
     from devtools.peers import response_selector
 
     torch.set_num_threads(1)
     snapshot = LiveContent().snapshot
     settings = snapshot.settings
-    pool = [c for f in (TUNING_FILE, PARAPHRASES, DEV_FILE) if f.exists() for c in retrieval_cases(load_file(f).cases)]
+    pool = tuning_pool()
     heldout = retrieval_cases(load_file(HELDOUT_FILE).cases)
     print(f"\n== Peers on the same messages (retrieval-decided cases: {len(heldout)} held out, {len(pool)} in the tuning pool)",
           flush=True)

@@ -20,7 +20,7 @@ from bot.retrieval.scorer import ANSWER, CLARIFY, RetrievalSettings, assess, gro
 from bot.safety import get_checker
 from bot.questions import names_the_therapy
 from bot.text import looks_spanish
-from devtools.eval.cases import Case, Got
+from devtools.eval.cases import DEV_FILE, PARAPHRASES_FILE, TUNING_FILE, Case, Got, load_file
 
 # The kinds that retrieval decides (the others come from Rasa's intents: greetings, the eligibility check).
 RETRIEVAL_KINDS = ("answer", "handoff", "out_of_scope", "clarify")
@@ -28,6 +28,12 @@ RETRIEVAL_KINDS = ("answer", "handoff", "out_of_scope", "clarify")
 
 def retrieval_cases(cases: list[Case]) -> list[Case]:
     return [c for c in cases if c.primary_kind in RETRIEVAL_KINDS]
+
+
+def tuning_pool() -> list[Case]:
+    """The labelled tuning questions that retrieval decides (tuning, paraphrases and dev; never held out):
+    what calibration, model selection and the peers' out-of-fold column use."""
+    return [c for f in (TUNING_FILE, PARAPHRASES_FILE, DEV_FILE) if f.exists() for c in retrieval_cases(load_file(f).cases)]
 
 
 @dataclass

@@ -11,7 +11,6 @@ recorded choice or `seed` is used.
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from bot.content import load_content
@@ -20,31 +19,29 @@ from bot.live import retrieval_settings
 from bot.retrieval.finetune import main as finetune_main
 from bot.retrieval.index import RetrievalIndex
 from bot.settings import load_settings
-from devtools.eval.cases import DEV_FILE, PARAPHRASES_FILE, TUNING_FILE, load_file
+from devtools.eval.cases import TUNING_FILE
 from devtools.eval.metrics import measure
 from devtools.eval.calibrate import kfold
-from devtools.eval.offline import compute, retrieval_cases
-
-log = logging.getLogger(__name__)
+from devtools.eval.offline import compute, tuning_pool
 
 
-def tuning_accuracy(model_dir: Path) -> float:
+def tuning_accuracy(model_dir: Path, content, settings, cases, cache_dir: Path) -> float:
     """Out of fold, the share of the tuning questions that retrieval decides that get the right reply with this
     model: config.yml's ranking weights, the acceptor and bands refitted on 4 folds and scored on the fifth
     (devtools/eval/calibrate.py). Replaying config.yml's own acceptor would favour the model it was fitted to
     (seeds 42 and 7 tied at 81.7 % that way; out of fold 78.9 against 77.1 %, the order held out shows)."""
-    paths = load_settings().paths
-    content, _ = load_content(paths)
-    settings = retrieval_settings(paths.config_file)
-    cases = [c for f in (TUNING_FILE, PARAPHRASES_FILE, DEV_FILE) if f.exists() for c in retrieval_cases(load_file(f).cases)]
-    features = compute(RetrievalIndex(content, Embedder(paths.cache_dir, model_dir), settings.generic_min_share), cases)
+    features = compute(RetrievalIndex(content, Embedder(cache_dir, model_dir), settings.generic_min_share), cases)
     acceptor_c = float(settings.acceptor.get("c", 1.0)) if settings.acceptor else None
     gots, _ = kfold(features, settings, [dict(settings.weights)], acceptor_c=acceptor_c)
     return measure(features.cases, gots).accuracy
 
 
 def choose(model_dirs: list[Path]) -> int:
-    scores = [tuning_accuracy(d) for d in model_dirs]
+    paths = load_settings().paths
+    content, _ = load_content(paths)
+    settings = retrieval_settings(paths.config_file)
+    cases = tuning_pool()
+    scores = [tuning_accuracy(d, content, settings, cases, paths.cache_dir) for d in model_dirs]
     for d, score in zip(model_dirs, scores):
         print(f"\n==> candidate fine-tuning {d.name}: {score:.1%} of the tuning questions right out of fold")
     return scores.index(max(scores))

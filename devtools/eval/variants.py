@@ -26,13 +26,12 @@ from bot.retrieval.finetune import FinetuneSettings, ensure
 from bot.retrieval.index import RetrievalIndex, targets_of
 from bot.settings import assistant_config, load_settings
 from devtools.eval.calibrate import MAX_CLARIFY, MAX_OOS, MAX_WRONG, calibrate, config_block, kfold, weight_grid
-from devtools.eval.cases import DEV_FILE, HELDOUT_FILE, TUNING_FILE, load_file
+from devtools.eval.cases import HELDOUT_FILE, load_file
 from devtools.eval.metrics import Metrics, measure, pct
-from devtools.eval.offline import compute, replay, retrieval_cases
+from devtools.eval.offline import compute, replay, retrieval_cases, tuning_pool
 from devtools.eval.report import footer, table
 from bot.settings import ROOT
 
-from devtools.eval.cases import PARAPHRASES_FILE as PARAPHRASES
 W = [0.0, 0.15, 0.3, 0.45, 0.6]
 
 
@@ -110,7 +109,7 @@ def main(argv=None) -> int:
     paths = settings.paths
     content, problems = load_content(paths)
     base = retrieval_settings(paths.config_file)
-    pool = [c for f in (TUNING_FILE, PARAPHRASES, DEV_FILE) if f.exists() for c in retrieval_cases(load_file(f).cases)]
+    pool = tuning_pool()
     heldout = retrieval_cases(load_file(HELDOUT_FILE).cases) if HELDOUT_FILE.exists() else []
     print(f"tuning pool: {len(pool)} cases; held out: {len(heldout)} cases (frozen, totals only)", flush=True)
 
