@@ -148,7 +148,7 @@ def _chosen_seed(pairs, settings: FinetuneSettings, models_dir: Path, choose) ->
     record_file = models_dir / CHOICE
     try:
         record = json.loads(record_file.read_text())
-        if record.get("key") == record_key and int(record["seed"]) in candidates:
+        if isinstance(record, dict) and record.get("key") == record_key and int(record["seed"]) in candidates:
             return int(record["seed"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
@@ -159,7 +159,6 @@ def _chosen_seed(pairs, settings: FinetuneSettings, models_dir: Path, choose) ->
         candidate = dataclasses.replace(settings, seed=seed)
         out_dir = models_dir / fingerprint(pairs, candidate)
         if not (out_dir / "identity.txt").exists():
-            models_dir.mkdir(parents=True, exist_ok=True)
             train(pairs, candidate, out_dir)
         dirs.append(out_dir)
     seed = candidates[choose(dirs)]

@@ -90,3 +90,11 @@ def test_config_lists_the_candidates_and_an_empty_list_means_the_seed():
     assert FinetuneSettings.from_mapping(values).seed_candidates == (42,)
     with pytest.raises(ValueError, match="seed_candidates"):
         FinetuneSettings.from_mapping({k: v for k, v in values.items() if k != "seed_candidates"})
+
+
+@pytest.mark.parametrize("record", ["", "{not json", "[1, 2]", '{"key": "x"}', '{"key": null, "seed": "abc"}'])
+def test_a_broken_choice_record_is_chosen_again_not_an_error(tmp_path, content, trained, record):
+    (tmp_path / CHOICE).write_text(record)
+    model_dir, _ = ensure(content, SETTINGS, tmp_path, lambda dirs: 1)
+    assert model_dir.name == _dir_for(content, 7)
+    assert json.loads((tmp_path / CHOICE).read_text())["seed"] == 7
