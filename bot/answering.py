@@ -67,7 +67,19 @@ def person_requested(snapshot: Snapshot, text: str, treatment_decision: bool = F
     top = decision.top
     if top is not None and top.target.kind == HANDOFF and decision.band in (ANSWER, CLARIFY):
         return _route(snapshot, top.target.reason, decision.confidence)
+    entry = top.target.entry if top is not None else None
+    if decision.band == ANSWER and entry is not None and _gives_a_contact(snapshot, entry):
+        # "how do i refer a patient", "email?": the classifier hears a wish for a person, and the entry
+        # retrieval is sure of is itself how to reach one (it carries a contact's phone or email), while the
+        # plain hand-off would only say "a person, on request".
+        return answer_entry(snapshot, entry.id, decision.confidence)
     return _route(snapshot, REQUEST_PERSON) or _handoff(snapshot, "utter_handoff", REQUEST_PERSON)
+
+
+def _gives_a_contact(snapshot: Snapshot, entry) -> bool:
+    """Whether an entry's answer gives the phone number or email of a contact in data/contacts.yml."""
+    return any(contact.get(key) and contact[key] in entry.answer
+               for contact in snapshot.content.contacts.values() for key in ("phone", "email"))
 
 
 # Replies that mean retrieval found nothing it is sure of: they never overrule the intent classifier.

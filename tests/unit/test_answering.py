@@ -90,6 +90,16 @@ def test_a_request_for_a_person_keeps_the_reason_it_names(snapshot):
     assert payloads(person_requested(snapshot, "can i talk to a person"))[0]["reason"] == "request_person"
 
 
+def test_a_request_for_a_person_gets_the_entry_that_gives_the_contact_when_retrieval_is_sure_of_it(snapshot):
+    # The classifier hears "who do I contact" as a wish for a person; the entry on referring carries the
+    # program manager's phone and email, so it is the better reply. An entry without a contact never is.
+    outcome = person_requested(snapshot, "how do i refer a patient to your program")
+    assert outcome.kind == "answer" and outcome.topic == "contact_referral"
+    assert snapshot.content.contact["phone"] in snapshot.index.entry_by_id[outcome.faq_id].answer
+    explained = person_requested(snapshot, "i need a human to explain lymphodepletion to me")
+    assert explained.kind == "handoff" and explained.reason == "request_person"
+
+
 def _decision(snapshot, band: str, entry_id: str):
     """A retrieval decision whose top candidate is `entry_id` (the rest as retrieval ranked them)."""
     from bot.retrieval.scorer import Candidate, Decision
