@@ -77,11 +77,11 @@ def parse_diagnosis(text: str, strict: bool = False) -> str | None:
     if not strict and _UNSURE.search(lowered):
         return UNSURE
     if re.search(r"\b(another|other|different|aml|myeloid|lymphoma|cml|hodgkin|t[\s-]?cell all|t[\s-]?all|"
-                 r"mieloide|linfoma|lma)\b", lowered):
+                 r"cll|chronic|mixed[\s-]phenotype|mpal|biphenotypic|mieloide|linfoma|lma)\b", lowered):
         return OTHER
     # Spanish too: "leucemia linfoblástica aguda tipo B", "LLA de células B".
     if re.search(r"\b(b[\s-]?cell|pre[\s-]?b|b[\s-]?all|b[\s-]?precursor|c[eé]lulas? b|tipo b|lla)\b", lowered) or \
-            re.search(r"\b(acute lymphoblastic|lymphoblastic|linfobl[aá]stica)\b", lowered) or \
+            re.search(r"\b(acute lymphoblastic|lymphoblastic|lymphocytic|linfobl[aá]stica|linfoc[ií]tica)\b", lowered) or \
             (not strict and re.search(r"\ball\b", lowered)) or re.search(r"\b(ALL)\b", text or ""):
         return B_CELL_ALL
     return None
@@ -91,14 +91,20 @@ def parse_status(text: str, strict: bool = False) -> str | None:
     lowered = (text or "").lower()
     if not strict and _UNSURE.search(lowered):
         return UNSURE
-    if re.search(r"\b(refractory|didn'?t respond|did not respond|not respond|never went into remission|resistant|"
-                 r"didn'?t work|did not work|never went away|primary refractory|refractaria|no respondi[oó])\b", lowered):
+    # "Never reached remission" and treatment that is not working describe refractory disease (the label's word).
+    if re.search(r"\b(refractory|didn'?t respond|did not respond|not respond|not responding|resistant|"
+                 r"never (?:went|got|gone|achieved|reached|been|made it) (?:into |in |to )?(?:a )?remission|"
+                 r"didn'?t work|did not work|(?:chemo|treatment|therapy|it|medicine|meds) (?:isn'?t|is not|wasn'?t|was not|not) working|"
+                 r"never went away|(?:it|leukemia|cancer|disease) (?:didn'?t|did not) go away|primary refractory|refractaria|no respondi[oó])\b", lowered):
         return REFRACTORY
-    if re.search(r"\b(second|2nd|third|3rd|twice|two times|2 times|three times|3 times|multiple|several|"
+    relapse_words = r"\b(relapsed|relapse|relapses|came back|come back|comes back|returned|reca[ií]da|regres[oó]|volvi[oó])\b"
+    # "It came back again", "relapsed in march and again now", "relapsed 2x": more than one relapse.
+    if re.search(r"\b(second|2nd|third|3rd|twice|two times|2 times|three times|3 times|multiple|multiply|several|"
                  r"again and again|more than once|relapsed twice|2 relapses|two relapses|segunda|dos veces|"
-                 r"tercera|varias veces)\b", lowered):
+                 r"tercera|varias veces)\b|\b[2-9] ?x\b|\bx ?[2-9]\b", lowered) or \
+            re.search(r"\b(?:relapsed|relapse|came back|come back|comes back|returned|is back|it'?s back)(?: \w+){0,4}? again\b",
+                      lowered):
         return SECOND_RELAPSE
-    relapse_words = r"\b(relapsed|relapse|came back|come back|comes back|returned|reca[ií]da|regres[oó]|volvi[oó])\b"
     if re.search(relapse_words, lowered) or (not strict and re.search(r"\b(first|1st|once|one time|1 time)\b", lowered)):
         return FIRST_RELAPSE
     if re.search(r"\b(newly diagnosed|just diagnosed|first treatment|in treatment)\b", lowered):
@@ -114,10 +120,10 @@ def parse_remission(text: str, strict: bool = False) -> str | None:
     if re.search(r"\b(no remission|not in remission|didn'?t go into remission|did not go into remission|"
                  r"never went into remission)\b", lowered) or (not strict and re.search(
                  r"\b(didn'?t (?:respond|work|go away)|did not (?:respond|work|go away)|still (?:there|has|have|active)|"
-                 r"not gone)\b", lowered)):
+                 r"still (?:some |a few )?(?:leukemia|cancer|blasts)|partial(?:ly)?|not gone)\b", lowered)):
         return NOT_IN_REMISSION
     if re.search(r"\b(in remission|went into remission)\b", lowered) or (not strict and re.search(
-            r"\b(remission|it went away|gone|responded|cleared)\b", lowered)):
+            r"\b(remission|it went away|gone|responded|cleared|(?:chemo|treatment|it) worked)\b", lowered)):
         return IN_REMISSION
     if not strict and re.fullmatch(r"\s*(no|nope|no it did not|no it didn'?t)\W*\s*", lowered):
         return NOT_IN_REMISSION

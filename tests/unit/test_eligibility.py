@@ -21,6 +21,9 @@ def test_no_age_is_invented(text):
 @pytest.mark.parametrize("text, value", [
     ("B-cell ALL", "b_cell_all"), ("pre-b all", "b_cell_all"), ("acute lymphoblastic leukemia", "b_cell_all"),
     ("AML", "other"), ("another diagnosis", "other"), ("lymphoma", "other"), ("not sure", UNSURE),
+    # The other common name of ALL, and a leukemia that is not B-cell ALL.
+    ("acute lymphocytic leukemia", "b_cell_all"), ("mixed phenotype leukemia", "other"),
+    ("chronic lymphocytic leukemia", "other"),
 ])
 def test_diagnosis(text, value):
     assert parse_diagnosis(text) == value
@@ -31,9 +34,20 @@ def test_diagnosis(text, value):
     ("first relapse", "first_relapse"), ("relapsed once", "first_relapse"),
     ("second relapse", "second_or_later_relapse"), ("it came back twice", "second_or_later_relapse"),
     ("relapsed 3 times", "second_or_later_relapse"), ("not sure", UNSURE),
+    ("never got into remission", "refractory"), ("the chemo isn't working", "refractory"),
+    ("it did not go away with chemo", "refractory"), ("it came back again", "second_or_later_relapse"),
+    ("relapsed in may and again in november", "second_or_later_relapse"), ("relapsed 2x", "second_or_later_relapse"),
+    ("multiply relapsed", "second_or_later_relapse"),
+    # "again" about something else, and "not working" about something else, are not relapses or refractory.
+    ("it came back, should we try chemo again", "first_relapse"),
 ])
 def test_status(text, value):
     assert parse_status(text) == value
+
+
+@pytest.mark.parametrize("text", ["the website is not working", "the fever didn't go away"])
+def test_no_status_is_invented(text):
+    assert parse_status(text) is None
 
 
 def test_comparison_never_decides_but_reports_differences():
@@ -58,6 +72,8 @@ def test_a_first_relapse_is_compared_by_whether_it_went_into_remission():
 @pytest.mark.parametrize("text, value", [
     ("no", NOT_IN_REMISSION), ("not in remission", NOT_IN_REMISSION), ("it did not go away", NOT_IN_REMISSION),
     ("yes it went into remission", IN_REMISSION), ("yes", IN_REMISSION), ("not sure", UNSURE),
+    ("the chemo worked", IN_REMISSION), ("only a partial response", NOT_IN_REMISSION),
+    ("there are still some leukemia cells", NOT_IN_REMISSION),
 ])
 def test_remission(text, value):
     assert parse_remission(text) == value
