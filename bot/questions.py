@@ -20,6 +20,23 @@ _SIMPLER = re.compile(
     r"english is not my first language|plain (?:english|words|language)|easier (?:words|way)|easy words|"
     r"explain (?:it|that) (?:to|for) (?:a|my) (?:kid|child|\d+ ?(?:year|yr)s? ?old)|eli5|dumb it down|"
     r"in kid terms|for my (?:\d+ ?(?:year|yr)s? ?old|little one|kid|son|daughter) to understand|i don'?t understand)\b", re.I)
+# A whole message that says the last answer was not understood ("that's confusing", "i don't get it", "huh?",
+# "can you break that down"). Only the whole message: "i'm confused about how long manufacturing takes" asks
+# something new.
+_NOT_UNDERSTOOD = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|sorry|um+|hm+|lol|haha|but|so|and|still|wait)[\s,.!]*)*"
+    r"(?:(?:that(?:'s| is| was)?|this(?:'s| is)?|it(?:'s| is)?|i'?m|i am|im)?\s*"
+    r"(?:so |very |really |a bit |kinda |kind of |too |still |a little )?"
+    r"(?:confusing|confused|complicated|technical|hard to (?:understand|follow)|(?:went )?over my head|lost)"
+    r"|i (?:don'?t|do not|didn'?t|did not) (?:get|understand|follow)(?: (?:it|that|this|you|any of (?:it|that)))?"
+    r"|huh|what does (?:that|this|it) (?:even |all )?mean"
+    r"|(?:could|can|would) (?:you|u) (?:please )?(?:dumb (?:it|that) down|break (?:it|that) down|"
+    r"make (?:it|that) (?:easier|simpler)(?: to understand)?|explain (?:it|that) (?:again|better|differently|more simply))"
+    r"|explain (?:it |that )?(?:to me )?like (?:i'?m |im |i am )?(?:five|5|a kid|a child|\d+)"
+    r"|(?:in )?(?:layman'?s|laymans|normal|regular|everyday|non[- ]?medical) (?:terms|words|language)"
+    r"|too many (?:big|medical|long|hard) words)"
+    r"(?: for me)?(?:,? in (?:normal|plain|simple|everyday|regular) (?:words|terms|english))?"
+    r"(?:[\s,.!]*(?:please|pls|plz|lol|haha|sorry))*[\s?.!]*$", re.I)
 # Words that point back at the previous answer ("does it hurt", "how long does that take").
 _ANAPHORA = re.compile(r"\b(it|that|this|they|them|those|these|there|then|one|he|she|him|her)\b", re.I)
 _CUE = re.compile(
@@ -95,7 +112,7 @@ def split_two(text: str) -> tuple[str, str] | None:
 
 
 def wants_simpler(text: str) -> bool:
-    return bool(_SIMPLER.search(text or ""))
+    return bool(_SIMPLER.search(text or "") or _NOT_UNDERSTOOD.match(text or ""))
 
 
 def asks_what_next(text: str) -> bool:

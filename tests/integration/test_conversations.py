@@ -118,3 +118,12 @@ def test_what_comes_next_after_the_infusion_answer_is_the_next_step(conversation
     after_infusion = journey[journey.index("infusion-how-given") + 1]
     following, _ = conversation.ask("what comes next?")
     assert (following["kind"], following["faq_id"]) == ("answer", after_infusion), following
+
+
+@pytest.mark.parametrize("reply", ["in simpler words please", "sorry, that is confusing", "huh?"])
+def test_a_request_for_simpler_words_gets_the_plain_version_of_the_last_answer(conversation, reply):
+    payload, _ = conversation.ask("what is apheresis?")
+    assert payload["kind"] == "answer" and payload["topic"] == "apheresis"
+    first = payload["faq_id"]
+    payload, messages = conversation.ask(reply)
+    assert payload["kind"] == "answer" and payload["faq_id"] == first and payload.get("simple") is True, messages

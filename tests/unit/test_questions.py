@@ -49,8 +49,18 @@ def test_wants_simpler(text):
     assert wants_simpler(text)
 
 
-def test_simple_in_another_sense_is_not_a_request_for_simpler_words():
-    assert not wants_simpler("is the infusion a simple procedure?")
+@pytest.mark.parametrize("text", ["that is confusing", "sorry, im confused", "i dont get it", "huh?", "too technical",
+                                  "can you break that down for me", "what does that even mean", "too many big words",
+                                  "ok that went over my head lol", "in laymans terms please", "explain it to me like a kid"])
+def test_a_message_that_only_says_the_answer_was_not_understood_wants_simpler_words(text):
+    assert wants_simpler(text)
+
+
+@pytest.mark.parametrize("text", ["is the infusion a simple procedure?", "what does CRS mean",
+                                  "im confused about how long manufacturing takes", "is the infusion complicated?",
+                                  "that is confusing, is apheresis the same as dialysis?", "i dont get why they need chemo first"])
+def test_a_question_of_its_own_is_not_a_request_for_simpler_words(text):
+    assert not wants_simpler(text)
 
 
 def test_asks_what_next_only_for_the_whole_message():
