@@ -58,8 +58,9 @@ _HEDGE = re.compile(r"\b(?:even|actually|exactly|really|basically|literally|hone
 _WHAT_NEXT = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|and|so|then|alright|thanks|thank you)[\s,.!]+)*"
     r"(?:what(?:'s|s| is)? (?:comes |happens |do we do |is the next step |\s*)?(?:next|after (?:that|this|it))"
-    r"|what(?:'s|s| is) the next step|(?:the )?next step|after (?:that|this)|then what|and then|what now"
-    r"|what (?:do|should|can) (?:we|i) do (?:now|next))"
+    r"|what(?:'s|s| is) the next step|(?:the )?next step|after (?:that|this)|then what(?: happens)?|and then|what now"
+    r"|what (?:comes|happens) (?:after|then|next)|what(?:'s|s| is) the step after (?:that|this|it)"
+    r"|next|then|after|and after|what (?:do|should|can) (?:we|i) do (?:now|next|after (?:that|this)(?: step)?))"
     r"[\s?.!]*$", re.I)
 
 

@@ -107,7 +107,8 @@ def test_out_of_scope_says_what_it_can_do_and_offers_the_contact(conversation):
     assert "CAR T" in texts(messages) and payload["contact"]["phone"]
 
 
-def test_what_comes_next_after_the_infusion_answer_is_the_next_step(conversation):
+@pytest.mark.parametrize("ask_next", ["what comes next?", "and then what happens", "next?"])
+def test_what_comes_next_after_the_infusion_answer_is_the_next_step(conversation, ask_next):
     import yaml
 
     from bot.settings import ROOT
@@ -116,7 +117,7 @@ def test_what_comes_next_after_the_infusion_answer_is_the_next_step(conversation
     first, _ = conversation.ask("how is the car t infusion given")
     assert first["kind"] == "answer" and first["topic"] == "infusion", first
     after_infusion = journey[journey.index("infusion-how-given") + 1]
-    following, _ = conversation.ask("what comes next?")
+    following, _ = conversation.ask(ask_next)
     assert (following["kind"], following["faq_id"]) == ("answer", after_infusion), following
 
 

@@ -63,9 +63,16 @@ def test_a_question_of_its_own_is_not_a_request_for_simpler_words(text):
     assert not wants_simpler(text)
 
 
-def test_asks_what_next_only_for_the_whole_message():
-    assert asks_what_next("ok, what comes next?")
-    assert not asks_what_next("what happens next week at clinic")
+@pytest.mark.parametrize("text", ["ok, what comes next?", "and then what happens", "so what happens then", "next?",
+                                  "and after?", "what do we do after this step", "what's the step after that"])
+def test_asks_what_next(text):
+    assert asks_what_next(text)
+
+
+@pytest.mark.parametrize("text", ["what happens next week at clinic", "after the infusion what happens", "next week?",
+                                  "then can he go home?", "what comes after the infusion"])
+def test_asks_what_next_only_for_the_whole_message(text):
+    assert not asks_what_next(text)
 
 
 def test_follow_up_is_short_or_points_back():
