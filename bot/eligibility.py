@@ -77,7 +77,7 @@ def parse_diagnosis(text: str, strict: bool = False) -> str | None:
     if not strict and _UNSURE.search(lowered):
         return UNSURE
     if re.search(r"\b(another|other|different|aml|myeloid|lymphoma|cml|hodgkin|t[\s-]?cell all|t[\s-]?all|"
-                 r"cll|chronic|mixed[\s-]phenotype|mpal|biphenotypic|mieloide|linfoma|lma)\b", lowered):
+                 r"cll|chronic (?:lymphocytic|myeloid|myelogenous)|mixed[\s-]phenotype|mpal|biphenotypic|mieloide|linfoma|lma)\b", lowered):
         return OTHER
     # Spanish too: "leucemia linfoblástica aguda tipo B", "LLA de células B".
     if re.search(r"\b(b[\s-]?cell|pre[\s-]?b|b[\s-]?all|b[\s-]?precursor|c[eé]lulas? b|tipo b|lla)\b", lowered) or \
@@ -101,7 +101,7 @@ def parse_status(text: str, strict: bool = False) -> str | None:
     # "It came back again", "relapsed in march and again now", "relapsed 2x": more than one relapse.
     if re.search(r"\b(second|2nd|third|3rd|twice|two times|2 times|three times|3 times|multiple|multiply|several|"
                  r"again and again|more than once|relapsed twice|2 relapses|two relapses|segunda|dos veces|"
-                 r"tercera|varias veces)\b|\b[2-9] ?x\b|\bx ?[2-9]\b", lowered) or \
+                 r"tercera|varias veces)\b|\b[2-9]x\b|\bx[2-9]\b", lowered) or \
             re.search(r"\b(?:relapsed|relapse|came back|come back|comes back|returned|is back|it'?s back)(?: \w+){0,4}? again\b",
                       lowered):
         return SECOND_RELAPSE

@@ -45,9 +45,13 @@ def test_status(text, value):
     assert parse_status(text) == value
 
 
-@pytest.mark.parametrize("text", ["the website is not working", "the fever didn't go away"])
+@pytest.mark.parametrize("text", ["the website is not working", "the fever didn't go away", "she is 7 x-ray was fine"])
 def test_no_status_is_invented(text):
     assert parse_status(text) is None
+
+
+def test_a_chronic_condition_beside_the_diagnosis_is_not_another_leukemia():
+    assert parse_diagnosis("b-all, and she has a chronic cough") == "b_cell_all"
 
 
 def test_comparison_never_decides_but_reports_differences():
