@@ -87,6 +87,10 @@ def parse_diagnosis(text: str, strict: bool = False) -> str | None:
     return None
 
 
+# The English words for "the leukemia came back", shared by the first-relapse and the "came back again" readings.
+_RELAPSED = r"relapsed|relapse|came back|come back|comes back|returned"
+
+
 def parse_status(text: str, strict: bool = False) -> str | None:
     lowered = (text or "").lower()
     if not strict and _UNSURE.search(lowered):
@@ -97,13 +101,12 @@ def parse_status(text: str, strict: bool = False) -> str | None:
                  r"didn'?t work|did not work|(?:chemo|treatment|therapy|it|medicine|meds) (?:isn'?t|is not|wasn'?t|was not|not) working|"
                  r"never went away|(?:it|leukemia|cancer|disease) (?:didn'?t|did not) go away|primary refractory|refractaria|no respondi[oó])\b", lowered):
         return REFRACTORY
-    relapse_words = r"\b(relapsed|relapse|relapses|came back|come back|comes back|returned|reca[ií]da|regres[oó]|volvi[oó])\b"
+    relapse_words = rf"\b({_RELAPSED}|relapses|reca[ií]da|regres[oó]|volvi[oó])\b"
     # "It came back again", "relapsed in march and again now", "relapsed 2x": more than one relapse.
     if re.search(r"\b(second|2nd|third|3rd|twice|two times|2 times|three times|3 times|multiple|multiply|several|"
                  r"again and again|more than once|relapsed twice|2 relapses|two relapses|segunda|dos veces|"
                  r"tercera|varias veces)\b|\b[2-9]x\b|\bx[2-9]\b", lowered) or \
-            re.search(r"\b(?:relapsed|relapse|came back|come back|comes back|returned|is back|it'?s back)(?: \w+){0,4}? again\b",
-                      lowered):
+            re.search(rf"\b(?:{_RELAPSED}|is back|it'?s back)(?: \w+){{0,4}}? again\b", lowered):
         return SECOND_RELAPSE
     if re.search(relapse_words, lowered) or (not strict and re.search(r"\b(first|1st|once|one time|1 time)\b", lowered)):
         return FIRST_RELAPSE

@@ -60,7 +60,7 @@ _WHAT_NEXT = re.compile(
     r"(?:what(?:'s|s| is)? (?:comes |happens |do we do |is the next step |\s*)?(?:next|after (?:that|this|it))"
     r"|what(?:'s|s| is) the next step|(?:the )?next step|after (?:that|this)|then what(?: happens)?|and then|what now"
     r"|what (?:comes|happens) (?:after|then|next)|what(?:'s|s| is) the step after (?:that|this|it)"
-    r"|next|then|after|and after|what (?:do|should|can) (?:we|i) do (?:now|next|after (?:that|this)(?: step)?))"
+    r"|next|then|after|what (?:do|should|can) (?:we|i) do (?:now|next|after (?:that|this)(?: step)?))"
     r"[\s?.!]*$", re.I)
 
 
