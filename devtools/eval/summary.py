@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Sequence
 
-from devtools.eval.cases import Case, CaseFile, Got, matches
+from devtools.eval.cases import Case, CaseFile, Got, matches, matches_kind_and_topic
 from devtools.eval.metrics import measure, median, pct, percentile, ratio
 from devtools.eval.replay import ConversationResult
 
@@ -28,6 +28,8 @@ def cases_summary(file: CaseFile, cases: list[Case], gots: list[Got], where: str
     label = "held out, frozen " + file.frozen if file.frozen else "not frozen: tuning or development data"
     print(f"\n== End to end: {file.name} ({len(cases)} cases, {label}; {where})")
     print(f"right                            {ratio(m.right, m.n)}")
+    loose = sum(matches_kind_and_topic(c, g) for c, g in zip(cases, gots))
+    print(f"right by kind and topic only     {ratio(loose, m.n)}  (the shared eval format's rule: hand-off reasons not checked)")
     _group("by expected kind (first acceptable kind):", [c.primary_kind for c in cases], cases, ok)
     _group("hand-offs by reason:", [c.reason if c.wants_person else "" for c in cases], cases, ok)
     _group("by topic (cases that accept an answer):", [(c.answer_topic or "(any)") if c.in_scope else "" for c in cases], cases, ok)
@@ -58,6 +60,8 @@ def conversations_summary(file: CaseFile, results: list[ConversationResult], whe
     whole = [all(r.right) for r in results]
     print(f"\n== Conversations end to end: {file.name} ({len(results)} conversations, {len(turns)} turns, {label}; {where})")
     print(f"turns right                      {ratio(sum(ok), len(ok))}")
+    loose = sum(matches_kind_and_topic(t, g) for t, g in turns)
+    print(f"turns right by kind and topic only {ratio(loose, len(turns))}  (hand-off reasons not checked)")
     print(f"follow-up turns right            {ratio(sum(follow), len(follow))}")
     print(f"urgent turns given the emergency reply {ratio(sum(urgent), len(urgent))}")
     print(f"whole conversations right        {ratio(sum(whole), len(whole))}")
