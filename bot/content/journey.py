@@ -12,15 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.problems import Problem
-from bot.yaml_lines import YamlProblem, load_located
+from bot.yaml_lines import Located
 
 
-def load_journey(path: Path, entry_ids: set[str]) -> tuple[list[str], list[Problem]]:
-    """The step entries in order (empty without a `journey:` list), and the problems found."""
-    try:
-        located = load_located(path)
-    except YamlProblem:
-        return [], []  # the topics loader reports the broken file once
+def load_journey(located: Located | None, path: Path, entry_ids: set[str]) -> tuple[list[str], list[Problem]]:
+    """The step entries in order (empty without a `journey:` list), and the problems found. `located`: the topics
+    file as bot.content.loader.load_topics parsed it (None when it would not parse: that loader reports it)."""
     if located is None or not isinstance(located.value, dict) or "journey" not in located.value or not entry_ids:
         return [], []  # no entries loaded: the FAQ's own problem is the one to report
     node = located.children["journey"]
@@ -40,13 +37,9 @@ def load_journey(path: Path, entry_ids: set[str]) -> tuple[list[str], list[Probl
     return steps, problems
 
 
-def load_after_check(path: Path, entry_ids: set[str]) -> tuple[str | None, list[Problem]]:
+def load_after_check(located: Located | None, path: Path, entry_ids: set[str]) -> tuple[str | None, list[Problem]]:
     """The FAQ entry id under `after_eligibility_check:` (None when absent or not an entry: then a follow-up
-    to the summary is read on its own words)."""
-    try:
-        located = load_located(path)
-    except YamlProblem:
-        return None, []
+    to the summary is read on its own words). `located`: as for `load_journey`."""
     if located is None or not isinstance(located.value, dict) or "after_eligibility_check" not in located.value \
             or not entry_ids:
         return None, []

@@ -103,15 +103,17 @@ class Content:
         return {e.id: e for e in self.entries}
 
 
-def load_topics(path: Path) -> tuple[dict[str, str], list[Problem]]:
+def load_topics(path: Path) -> tuple[dict[str, str], Located | None, list[Problem]]:
+    """The topic ids and descriptions, the parsed file (its `journey:` and `after_eligibility_check:` are read
+    from it once the entries are loaded, bot/content/journey.py), and the problems found."""
     try:
         located = load_located(path)
     except YamlProblem as exc:
-        return {}, [Problem(path, exc.line, exc.message)]
+        return {}, None, [Problem(path, exc.line, exc.message)]
     topics = (located.value or {}).get("topics") if located and isinstance(located.value, dict) else None
     if not isinstance(topics, dict) or not topics:
-        return {}, [Problem(path, 1, "expected a 'topics:' mapping of topic id to description")]
-    return {str(k): str(v) for k, v in topics.items()}, []
+        return {}, located, [Problem(path, 1, "expected a 'topics:' mapping of topic id to description")]
+    return {str(k): str(v) for k, v in topics.items()}, located, []
 
 
 def _date(value: Any) -> dt.date | None:
@@ -368,7 +370,7 @@ def check_references(entries: list[FaqEntry]) -> list[Problem]:
 def load_content(paths) -> tuple[Content, list[Problem]]:
     """Load everything editors own (`paths` is bot.settings.Paths). Returns what loaded and every problem found."""
     problems: list[Problem] = []
-    topics, topic_problems = load_topics(paths.topics_file)
+    topics, topics_file, topic_problems = load_topics(paths.topics_file)
     documents, superseded, source_problems = load_sources(paths.sources_dir)
     contacts, contact_problems = load_contacts(paths.contacts_file)
     handoffs, handoff_problems = load_routes(paths.handoff_file, HANDOFF, contacts)
@@ -384,9 +386,9 @@ def load_content(paths) -> tuple[Content, list[Problem]]:
         entries.extend(file_entries)
         problems.extend(file_problems)
     problems.extend(check_references(entries))
-    journey, journey_problems = load_journey(paths.topics_file, {e.id for e in entries})
+    journey, journey_problems = load_journey(topics_file, paths.topics_file, {e.id for e in entries})
     problems.extend(journey_problems)
-    after_check, after_check_problems = load_after_check(paths.topics_file, {e.id for e in entries})
+    after_check, after_check_problems = load_after_check(topics_file, paths.topics_file, {e.id for e in entries})
     problems.extend(after_check_problems)
     glossary, glossary_problems = load_glossary(paths.glossary_file)
     problems.extend(glossary_problems)

@@ -9,6 +9,7 @@ import yaml
 
 from bot.answering import respond
 from bot.content.journey import load_after_check, load_journey, next_step
+from bot.yaml_lines import load_located
 from bot.live import LiveContent
 from bot.questions import asks_what_next
 from bot.settings import ROOT
@@ -45,7 +46,7 @@ def test_the_shipped_journey_names_entries_in_order(snapshot):
 def test_a_wrong_step_is_reported_with_its_line(tmp_path):
     path = tmp_path / "topics.yml"
     path.write_text("topics:\n  a: one\njourney:\n  - first\n  - nowhere\n  - first\n")
-    steps, problems = load_journey(path, {"first", "second"})
+    steps, problems = load_journey(load_located(path), path, {"first", "second"})
     assert steps == ["first"]
     assert [(p.line, "nowhere" in p.message or "twice" in p.message) for p in problems] == [(5, True), (6, True)]
     # A missing step is left out, not a reason to refuse the whole content.
@@ -55,7 +56,7 @@ def test_a_wrong_step_is_reported_with_its_line(tmp_path):
 def test_a_journey_that_is_not_a_list_is_a_problem(tmp_path):
     path = tmp_path / "topics.yml"
     path.write_text("topics:\n  a: one\njourney: apheresis\n")
-    steps, problems = load_journey(path, {"apheresis"})
+    steps, problems = load_journey(load_located(path), path, {"apheresis"})
     assert steps == [] and problems[0].line == 3
 
 
@@ -107,10 +108,10 @@ def test_the_shipped_after_check_entry_is_loaded(snapshot):
 def test_an_after_check_id_that_is_not_an_entry_is_a_warning_with_its_line(tmp_path):
     path = tmp_path / "topics.yml"
     path.write_text("topics:\n  a: one\njourney:\n  - first\nafter_eligibility_check: nowhere\n")
-    entry, problems = load_after_check(path, {"first"})
+    entry, problems = load_after_check(load_located(path), path, {"first"})
     assert entry is None and [(p.line, p.severity) for p in problems] == [(5, "warning")]
     path.write_text("topics:\n  a: one\n")
-    assert load_after_check(path, {"first"}) == (None, [])
+    assert load_after_check(load_located(path), path, {"first"}) == (None, [])
 
 
 def test_what_do_we_do_now_after_the_summary_names_whom_to_contact(snapshot):
