@@ -274,12 +274,17 @@ def act_on(snapshot: Snapshot, decision: Decision, unsure_count: int = 0, intent
         return Outcome(replies.clarify(decision, settings.clarify_options), "clarify", unsure_count=unsure_count + 1)
     if decision.band == CLARIFY:
         return _handoff(snapshot, "utter_handoff_unsure", UNSURE, decision.confidence)
-    # "can siblings visit during car t": nothing here answers it, but it is about the therapy, so the honest
-    # reply is a person who can, not "I only answer questions about CAR T".
-    if (decision.off_topic or intent == "out_of_scope") and not names_the_therapy(decision.query.text):
+    if plainly_off_topic(decision.off_topic or intent == "out_of_scope", decision.query.text):
         return _route(snapshot, OFF_TOPIC, decision.confidence) or \
             _handoff(snapshot, "utter_out_of_scope", OFF_TOPIC, kind=OUT_OF_SCOPE)
     return _handoff(snapshot, "utter_handoff_no_answer", NO_ANSWER, decision.confidence)
+
+
+def plainly_off_topic(off_topic: bool, text: str) -> bool:
+    """Whether "nothing close" is "out of scope" rather than a hand-off (the one rule; the offline replay and the
+    calibration call it too). "can siblings visit during car t": nothing here answers it, but it is about the
+    therapy, so the honest reply is a person who can, not "I only answer questions about CAR T"."""
+    return off_topic and not names_the_therapy(text)
 
 
 def _step_after(snapshot: Snapshot, previous) -> str | None:

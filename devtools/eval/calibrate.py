@@ -20,11 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answering import LANGUAGE, OFF_TOPIC, TREATMENT_DECISION
+from bot.answering import LANGUAGE, OFF_TOPIC, TREATMENT_DECISION, plainly_off_topic
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.index import FEATURES
 from bot.retrieval.scorer import CONFIDENCE_INPUTS, RetrievalSettings, confidence, confidence_inputs, group_of, top_and_margin
-from bot.questions import names_the_therapy
 from devtools.eval.cases import Case, Got, matches
 from devtools.eval.offline import FeatureSet, replay
 
@@ -127,8 +126,7 @@ def _search(fs: FeatureSet, base: RetrievalSettings, grid: list[dict[str, float]
                          credit(c, Got("handoff", reason=LANGUAGE))
                          for c, u, d, r in zip(cases, fs.urgent, fs.decision, fs.named)])
     off = fs.unknown >= base.off_topic_min_unknown
-    # As act_on: nothing close and off topic is "out of scope" unless the message names the therapy.
-    off_reply = off & ~np.array([names_the_therapy(c.text) for c in cases], dtype=bool)
+    off_reply = np.array([plainly_off_topic(bool(o), c.text) for o, c in zip(off, cases)], dtype=bool)
     ok_nothing = np.array([credit(c, Got("out_of_scope", reason=OFF_TOPIC)) if o else credit(c, Got("handoff", reason="no_answer"))
                            for c, o in zip(cases, off_reply)])
     inside = np.array([c.in_scope for c in cases])

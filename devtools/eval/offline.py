@@ -12,13 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answering import LANGUAGE, OFF_TOPIC, TREATMENT_DECISION
+from bot.answering import LANGUAGE, OFF_TOPIC, TREATMENT_DECISION, plainly_off_topic
 from bot.content.handoffs import route_by_terms
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.index import FEATURES, RetrievalIndex, Target
 from bot.retrieval.scorer import ANSWER, CLARIFY, RetrievalSettings, assess, group_of
 from bot.safety import get_checker
-from bot.questions import names_the_therapy
 from bot.text import looks_spanish
 from devtools.eval.cases import DEV_FILE, PARAPHRASES_FILE, TUNING_FILE, Case, Got, load_file
 
@@ -134,8 +133,7 @@ def replay(fs: FeatureSet, settings: RetrievalSettings) -> list[Got]:
         if fs.spanish[i]:
             got = _in_spanish(fs, i, target, band, groups, settings)
         else:
-            # As act_on: a message that names the therapy is never plain off topic.
-            got = reply_for(target, band, off_topic and not names_the_therapy(fs.cases[i].text))
+            got = reply_for(target, band, plainly_off_topic(off_topic, fs.cases[i].text))
         got.score, got.ms = sure, float(fs.ms[i])
         out.append(got)
     return out
