@@ -75,6 +75,27 @@ def normalise(text: str) -> str:
     return out
 
 
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+
+
+def _titled(word: str) -> bool:
+    return word[0].isupper() and not word.isupper()
+
+
+def untitle(text: str) -> str:
+    """A heading in Title Case ("Clinical Trials Provide Additional Options") in lower case, for the tagger.
+
+    spaCy tags capitalised words inside a sentence as proper nouns and leaves their lemmas alone ("Trials",
+    "Options"), so a heading's words would miss the content's lemmas ("trial", "option") and count as words
+    the content never uses. Only a text whose later words are mostly capitalised is changed, and words in
+    capitals (ALL, CRS, KYMRIAH) stay as they are. The embedding model is uncased: only lemmas change."""
+    later = [w for w in _WORD.findall(text)[1:] if len(w) >= 3 and not w.isupper()]
+    titled = sum(_titled(w) for w in later)
+    if titled < 2 or titled < 0.6 * len(later):
+        return text
+    return _WORD.sub(lambda m: m.group(0).lower() if _titled(m.group(0)) else m.group(0), text)
+
+
 _lemma_cache: dict[str, list[str]] = {}
 
 
@@ -82,7 +103,7 @@ def lemma_batch(texts: Iterable[str]) -> list[list[str]]:
     """Lemmas of many content texts (parsed once, bot/nlp.py's parse_many)."""
     texts = list(texts)
     missing = [t for t in dict.fromkeys(texts) if t not in _lemma_cache]
-    for text, doc in zip(missing, parse_many(normalise(t) for t in missing)):
+    for text, doc in zip(missing, parse_many(untitle(normalise(t)) for t in missing)):
         _lemma_cache[text] = [
             fold_lemma(t.lemma_.lower().strip())
             for t in doc

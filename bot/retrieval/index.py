@@ -23,7 +23,7 @@ import numpy as np
 from bot.content import Content, FaqEntry
 from bot.embedding import Embedder
 from bot.content.handoffs import Route
-from bot.text import STOP_LEMMAS, TypoFixer, english_words, fold_lemma, lemma_batch, nlp, normalise, parse_many
+from bot.text import STOP_LEMMAS, TypoFixer, english_words, fold_lemma, lemma_batch, nlp, normalise, parse_many, untitle
 
 ANSWER = "answer"
 FEATURES = ("dense", "dense_second", "dense_bare", "dense_text", "dense_sentence", "lexical", "lexical_text", "is_route")
@@ -163,7 +163,7 @@ class RetrievalIndex:
         return " ".join(kept) if kept else doc.text
 
     def prepare(self, text: str) -> Query:
-        doc = nlp()(normalise(text))
+        doc = nlp()(untitle(normalise(text)))
         words, lemmas, bare = [], [], []
         removed = False
         for token in doc:

@@ -12,7 +12,7 @@ from bot.live import LiveContent
 from bot.retrieval.index import FEATURES
 from bot.retrieval.scorer import ANSWER, CLARIFY, NOTHING, RetrievalSettings, decide
 from bot.settings import ROOT, Paths, Settings, assistant_config
-from bot.text import normalise
+from bot.text import normalise, untitle
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +154,23 @@ def test_word_families_meet_on_both_sides(snapshot):
     # "infused" in a question must meet "infusion" in the content, or the lexical side sees two words.
     assert "infusion" in snapshot.index.prepare("how is it infused").lemmas
     assert "effective" in snapshot.index.prepare("is it effective").lemmas  # not folded into "effect"
+
+
+@pytest.mark.parametrize("heading", ["Clinical Trials Provide Additional Options", "Growth Of Altered Cells",
+                                     "Side Effects After Infusion", "Refer A Patient For CAR T-Cell Therapy"])
+def test_a_heading_in_title_case_reads_like_the_same_words_in_lower_case(snapshot, heading):
+    # spaCy tags capitalised words as proper nouns and keeps their lemmas ("Trials"), which the content never
+    # uses: the heading would be "mostly unknown words", i.e. off topic.
+    titled, lower = snapshot.index.prepare(heading), snapshot.index.prepare(heading.lower())
+    assert titled.lemmas == lower.lemmas
+    assert titled.unknown_share == lower.unknown_share
+
+
+def test_only_title_case_is_changed_and_capitals_stay():
+    assert untitle("Relapsed ALL Treatment Options") == "relapsed ALL treatment options"
+    for text in ("What is CAR T-cell therapy?", "my son has B-cell ALL", "What is Kymriah?",
+                 "I live in New York City and my son Jack has ALL", "CRS"):
+        assert untitle(text) == text
 
 
 def test_query_encoding_matches_sentence_transformers(live):
