@@ -10,7 +10,7 @@ from bot.replies import Message
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.scorer import ANSWER, CLARIFY, NOTHING, Candidate, Decision, decide
 from bot.content.journey import next_step
-from bot.questions import (asks_what_next, core_question, looks_like_follow_up, names_the_therapy, points_back, question_part,
+from bot.questions import (acknowledges, asks_what_next, core_question, looks_like_follow_up, names_the_therapy, points_back, question_part,
                            refers_back, split_two, wants_simpler)
 from bot.safety import get_checker
 from bot.text import looks_spanish
@@ -34,6 +34,12 @@ class Outcome:
 
 def emergency() -> Outcome:
     return Outcome([Message(response="utter_emergency")], "emergency", topic="side_effects")
+
+
+def acknowledged() -> Outcome:
+    """ "ok", "got it", "wow, that's a lot": small talk, whatever intent the classifier read. The context
+    (`last_faq_id`) is kept, so "how long does it take" after "ok" still refers to the last answer."""
+    return Outcome([Message(response="utter_acknowledge")], "smalltalk")
 
 
 def _route(snapshot: Snapshot, reason: str, score: float | None = None) -> Outcome | None:
@@ -61,6 +67,8 @@ def person_requested(snapshot: Snapshot, text: str, treatment_decision: bool = F
     reason, else the plain request; always a hand-off."""
     if text and get_checker().urgent_symptom(text):
         return emergency()
+    if acknowledges(text):  # "sure" is no request for a person
+        return acknowledged()
     if treatment_decision:
         return _treatment_decision(snapshot)
     decision = decide(snapshot.index, text or "", snapshot.settings)
@@ -104,6 +112,8 @@ def eligibility_or_answer(snapshot: Snapshot, text: str, last_faq_id: str | None
     `just_checked`: the check's summary was the last reply. Then any sure reply wins, an eligibility answer
     too ("who decides in the end" is a question about the summary, not a wish to be asked again)."""
     outcome = respond(snapshot, text, last_faq_id=last_faq_id)
+    if outcome.kind == "smalltalk":  # an acknowledgement ("ok") starts no check
+        return outcome
     if just_checked:
         return outcome if _sure(outcome) else None
     if outcome.reason == TREATMENT_DECISION and not get_checker().personal_medical_decision(text or ""):
@@ -121,7 +131,8 @@ def advice_requested(snapshot: Snapshot, text: str, last_faq_id: str | None = No
     a kind of transplant"), and anything else still goes to a person, since the classifier may be right."""
     outcome = respond(snapshot, text, last_faq_id=last_faq_id)
     # `respond` has already checked for urgent symptoms (an emergency is "sure"): no second safety pass.
-    return outcome if _sure(outcome) else _treatment_decision(snapshot)
+    # "okay" read as advice is an acknowledgement.
+    return outcome if _sure(outcome) or outcome.kind == "smalltalk" else _treatment_decision(snapshot)
 
 
 def answer_entry(snapshot: Snapshot, entry_id: str, score: float = 1.0, simple: bool = False,
@@ -305,6 +316,8 @@ def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | 
         return emergency()
     if faq_id and faq_id in snapshot.index.entry_by_id:  # a quick reply names its entry: no guessing needed
         return answer_entry(snapshot, faq_id)
+    if acknowledges(text):
+        return acknowledged()
     if text and checker.personal_medical_decision(text):
         return person_requested(snapshot, text, treatment_decision=True)
     named = route_by_terms(snapshot.content.routes, text or "")

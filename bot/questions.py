@@ -37,6 +37,22 @@ _NOT_UNDERSTOOD = re.compile(
     r"|too many (?:big|medical|long|hard) words)"
     r"(?: for me)?(?:,? in (?:normal|plain|simple|everyday|regular) (?:words|terms|english))?"
     r"(?:[\s,.!]*(?:please|pls|plz|lol|haha|sorry))*[\s?.!]*$", re.I)
+# A whole message that only acknowledges the last reply ("ok", "got it", "wow", "that's a lot to take in").
+# The intent classifier has no such intent and reads these as a question, advice or a wish for a person, and
+# retrieval joined to the last answer then finds that answer, or its next entry, again. Only the whole message:
+# "ok and how long does it take" still asks something. "yes" and "no" answer "Was this helpful?" instead.
+_ACK_WORD = (r"(?:ok(?:ay|ie)?|k+|kk|alright|all right|got it|gotcha|i see|i understand|understood|"
+             r"(?:that )?makes sense|noted|fair enough|cool|nice|great|perfect|awesome|good(?: to know)?|"
+             r"sounds good|that helps|wow|whoa|oh+|ah+|hm+|interesting|lol|omg|yikes|geez|sure|"
+             r"(?:that'?s|that is|this is|thats|it'?s|its) (?:a lot|so much|scary|a lot to (?:take in|process|think about))|"
+             r"(?:thanks|thank you|thx|ty)(?: so much)?)")
+_ACKNOWLEDGEMENT = re.compile(rf"^\s*{_ACK_WORD}(?:[\s,.!]+{_ACK_WORD})*[\s,.!]*$", re.I)
+
+
+def acknowledges(text: str) -> bool:
+    return bool(_ACKNOWLEDGEMENT.match(text or ""))
+
+
 # Words that point back at the previous answer ("does it hurt", "how long does that take").
 _ANAPHORA = re.compile(r"\b(it|that|this|they|them|those|these|there|then|one|he|she|him|her)\b", re.I)
 _CUE = re.compile(

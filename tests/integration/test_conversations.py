@@ -128,3 +128,15 @@ def test_a_request_for_simpler_words_gets_the_plain_version_of_the_last_answer(c
     first = payload["faq_id"]
     payload, messages = conversation.ask(reply)
     assert payload["kind"] == "answer" and payload["faq_id"] == first and payload.get("simple") is True, messages
+
+
+# "okay" was read as a request for advice, "sure" as a wish for a person, "ok" and "wow" as questions, and
+# retrieval joined them to the last answer: the same answer again, or its next entry, unasked.
+@pytest.mark.parametrize("reply", ["ok", "got it", "wow that's a lot", "okay", "sure", "oh ok cool"])
+def test_an_acknowledgement_is_small_talk_and_keeps_the_context(conversation, reply):
+    payload, _ = conversation.ask("what is apheresis?")
+    assert payload["kind"] == "answer" and payload["topic"] == "apheresis"
+    payload, messages = conversation.ask(reply)
+    assert payload["kind"] == "smalltalk", (payload, messages)
+    payload, _ = conversation.ask("how long does it take?")
+    assert (payload["kind"], payload["topic"]) == ("answer", "apheresis"), payload

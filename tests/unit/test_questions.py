@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.questions import (asks_what_next, core_question, looks_like_follow_up, question_part, split_two,
+from bot.questions import (acknowledges, asks_what_next, core_question, looks_like_follow_up, question_part, split_two,
                            wants_simpler)
 
 
@@ -79,3 +79,16 @@ def test_follow_up_is_short_or_points_back():
     assert looks_like_follow_up("how long?", content_words=1)
     assert looks_like_follow_up("does it hurt my son a lot", content_words=2)
     assert not looks_like_follow_up("who decides whether my son can get kymriah at your hospital", content_words=5)
+
+
+@pytest.mark.parametrize("text", ["ok", "OK!", "okay", "k", "got it", "makes sense", "wow", "hmm", "oh ok cool",
+                                  "that's a lot to take in", "sure", "ok got it thanks", "interesting", "lol"])
+def test_a_whole_message_that_only_acknowledges_is_read_as_such(text):
+    assert acknowledges(text)
+
+
+@pytest.mark.parametrize("text", ["ok and how long does it take", "cool, is there an age limit", "wow does it hurt",
+                                  "is that ok", "yes", "no", "ok he has a fever", "this is a lot can i talk to someone",
+                                  "", None, "ok " * 50_000 + "how long"])
+def test_a_message_that_asks_or_answers_something_is_not_an_acknowledgement(text):
+    assert not acknowledges(text)
