@@ -10,7 +10,7 @@ from bot.replies import Message
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.scorer import ANSWER, CLARIFY, NOTHING, Candidate, Decision, decide
 from bot.content.journey import next_step
-from bot.questions import (acknowledges, asks_what_next, core_question, looks_like_follow_up, names_the_therapy, points_back, question_part,
+from bot.questions import (acknowledges, asks_for_more, asks_what_next, core_question, looks_like_follow_up, names_the_therapy, points_back, question_part,
                            refers_back, split_two, wants_simpler)
 from bot.safety import get_checker
 from bot.text import looks_spanish
@@ -298,6 +298,11 @@ def plainly_off_topic(off_topic: bool, text: str) -> bool:
     return off_topic and not names_the_therapy(text)
 
 
+def _listed_after(snapshot: Snapshot, previous) -> str | None:
+    """"tell me more" after an answer: the first related question its editors listed (`follow_ups`)."""
+    return next((f for f in previous.follow_ups if f in snapshot.index.entry_by_id and f != previous.id), None)
+
+
 def _step_after(snapshot: Snapshot, previous) -> str | None:
     """The treatment step after the previous answer's (data/topics.yml `journey`), if it is on the journey."""
     journey = snapshot.content.journey
@@ -328,6 +333,9 @@ def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | 
     previous = snapshot.index.entry_by_id.get(last_faq_id) if last_faq_id else None
     if previous is not None and wants_simpler(text):
         return answer_entry(snapshot, previous.id, simple=True)
+    more = _listed_after(snapshot, previous) if previous is not None and asks_for_more(text) else None
+    if more is not None:
+        return answer_entry(snapshot, more)
     if after_check and snapshot.content.after_check in snapshot.index.entry_by_id and asks_what_next(text):
         return answer_entry(snapshot, snapshot.content.after_check)
     step = _step_after(snapshot, previous) if previous is not None and asks_what_next(text) else None

@@ -29,7 +29,7 @@ _NOT_UNDERSTOOD = re.compile(
     r"(?:so |very |really |a bit |kinda |kind of |too |still |a little )?"
     r"(?:confusing|confused|complicated|technical|hard to (?:understand|follow)|(?:went )?over my head|lost)"
     r"|i (?:don'?t|do not|didn'?t|did not) (?:get|understand|follow)(?: (?:it|that|this|you|any of (?:it|that)))?"
-    r"|huh|what does (?:that|this|it) (?:even |all )?mean"
+    r"|huh|what|wut|wat|what does (?:that|this|it) (?:even |all )?mean"
     r"|(?:could|can|would) (?:you|u) (?:please )?(?:dumb (?:it|that) down|break (?:it|that) down|"
     r"make (?:it|that) (?:easier|simpler)(?: to understand)?|explain (?:it|that) (?:again|better|differently|more simply))"
     r"|explain (?:it |that )?(?:to me )?like (?:i'?m |im |i am )?(?:five|5|a kid|a child|\d+)"
@@ -78,6 +78,22 @@ _WHAT_NEXT = re.compile(
     r"|what (?:comes|happens) (?:after|then|next)|what(?:'s|s| is) the step after (?:that|this|it)"
     r"|next|then|after|what (?:do|should|can) (?:we|i) do (?:now|next|after (?:that|this)(?: step)?))"
     r"[\s?.!]*$", re.I)
+
+
+# A whole message asking for more about what was just answered ("tell me more", "go on", "what else should
+# we know"): the next related question the editors listed after that answer.
+_MORE = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|and|so|thanks|thank you|interesting|wow|please)[\s,.!]+)*"
+    r"(?:(?:can|could|would) (?:you|u) (?:please )?)?"
+    r"(?:tell me (?:a (?:bit|little) )?more(?: about (?:it|that|this|them))?|(?:say|explain) (?:a (?:bit|little) )?more|"
+    r"(?:give me )?more (?:info(?:rmation)?|details?)(?: about (?:it|that|this))?|more(?: please)?|go on|keep going|"
+    r"elaborate|what else(?: (?:should|do) (?:i|we) (?:know|need to know))?|"
+    r"(?:is there )?anything else (?:i|we) should know)"
+    r"(?:[\s,.!]*(?:please|pls|plz))*[\s?.!]*$", re.I)
+
+
+def asks_for_more(text: str) -> bool:
+    return bool(_MORE.match(text or ""))
 
 
 # The therapy by name: a message that names it is about the program's subject, whatever else it says.

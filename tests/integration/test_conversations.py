@@ -140,3 +140,15 @@ def test_an_acknowledgement_is_small_talk_and_keeps_the_context(conversation, re
     assert payload["kind"] == "smalltalk", (payload, messages)
     payload, _ = conversation.ask("how long does it take?")
     assert (payload["kind"], payload["topic"]) == ("answer", "apheresis"), payload
+
+
+@pytest.mark.parametrize("reply", ["tell me more", "go on", "what else should i know"])
+def test_tell_me_more_gets_the_first_related_question_listed_after_the_answer(conversation, reply):
+    from bot.content import load_content
+    from bot.settings import load_settings
+
+    payload, _ = conversation.ask("what is apheresis?")
+    assert payload["kind"] == "answer"
+    listed = load_content(load_settings().paths)[0].by_id()[payload["faq_id"]].follow_ups
+    payload, _ = conversation.ask(reply)
+    assert (payload["kind"], payload["faq_id"]) == ("answer", listed[0]), payload

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.questions import (acknowledges, asks_what_next, core_question, looks_like_follow_up, question_part, split_two,
+from bot.questions import (acknowledges, asks_for_more, asks_what_next, core_question, looks_like_follow_up, question_part, split_two,
                            wants_simpler)
 
 
@@ -51,7 +51,8 @@ def test_wants_simpler(text):
 
 @pytest.mark.parametrize("text", ["that is confusing", "sorry, im confused", "i dont get it", "huh?", "too technical",
                                   "can you break that down for me", "what does that even mean", "too many big words",
-                                  "ok that went over my head lol", "in laymans terms please", "explain it to me like a kid"])
+                                  "ok that went over my head lol", "in laymans terms please", "explain it to me like a kid",
+                                  "what?", "sorry what"])
 def test_a_message_that_only_says_the_answer_was_not_understood_wants_simpler_words(text):
     assert wants_simpler(text)
 
@@ -92,3 +93,15 @@ def test_a_whole_message_that_only_acknowledges_is_read_as_such(text):
                                   "", None, "ok " * 50_000 + "how long"])
 def test_a_message_that_asks_or_answers_something_is_not_an_acknowledgement(text):
     assert not acknowledges(text)
+
+
+@pytest.mark.parametrize("text", ["tell me more", "Tell me more about it", "go on", "can you tell me more?",
+                                  "what else should i know", "anything else we should know", "more info please"])
+def test_a_whole_message_asking_for_more_is_read_as_such(text):
+    assert asks_for_more(text)
+
+
+@pytest.mark.parametrize("text", ["tell me more about crs", "more about the side effects", "what else can cause a fever",
+                                  "more than one infusion?", "", None])
+def test_a_message_asking_about_something_named_is_not_a_request_for_more(text):
+    assert not asks_for_more(text)
