@@ -12,6 +12,7 @@ from bot.retrieval.scorer import ANSWER, CLARIFY, NOTHING, Candidate, Decision, 
 from bot.content.journey import next_step
 from bot.questions import (acknowledges, asks_for_more, asks_what_next, core_question, looks_like_follow_up, names_the_therapy, points_back, question_part,
                            refers_back, split_two, wants_simpler)
+from bot.eligibility import asks_for_own_check
 from bot.safety import get_checker
 from bot.text import looks_spanish
 
@@ -121,6 +122,8 @@ def eligibility_or_answer(snapshot: Snapshot, text: str, last_faq_id: str | None
         # get KYMRIAH is what the check is for, and its summary says the care team decides. A decision the
         # reviewed rules confirm ("should my son do car t") still goes to a person.
         return None
+    if outcome.kind == "answer" and asks_for_own_check(text or ""):
+        return None  # "can my son get car t": whether this patient may have it is what the check is for
     return outcome if _sure(outcome, not_topic="eligibility") else None
 
 

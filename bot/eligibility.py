@@ -173,6 +173,28 @@ def asks(text: str) -> bool:
     return bool(_ASKS.search(text or ""))
 
 
+# Whether this patient could get the therapy: what the check is for ("can my son get car t", "is my daughter
+# a candidate for kymriah", "could she qualify"). Such a message, read by the classifier as a wish for the
+# check, starts it even when retrieval is sure of an answer: the entry about whether the hospital offers
+# KYMRIAH begins with "Yes.", which is no answer to "can my son get it".
+_PATIENT = (r"(?:(?:my|our|the)\s+(?:[\w-]+\s+){0,3}?(?:son|daughter|child|kid|boy|girl|baby|toddler|teen|teenager|"
+            r"grandson|granddaughter|niece|nephew|patient|pt|old)|he|she|i|we|they)")
+_THERAPY_NAMED = (r"(?:car[\s-]?t(?:[\s-]cells?)?(?:\s+(?:cell\s+)?(?:therapy|treatment))?|cart|kymriah|tisa-?cel|"
+                  r"tisagenlecleucel|(?:this|that|the)\s+(?:therapy|treatment|drug|medicine)|it|this|that)")
+# "can i get kymriah at your hospital" asks where it is given, not whether the patient may have it.
+_NOT_WHERE = r"(?!\s+(?:at|in|from)\s+(?:your|the|this|bch|boston|dana)|\s+(?:there|here))"
+_OWN_CHECK = re.compile(
+    rf"\b(?:can|could|would|will|may|does|do)\s+{_PATIENT}\s+(?:still\s+|even\s+)?"
+    rf"(?:(?:get|have|receive|try|be\s+treated\s+with)\s+{_THERAPY_NAMED}\b{_NOT_WHERE}"
+    rf"|qualify|be\s+(?:eligible|a\s+candidate|considered)\b)"
+    rf"|\b(?:is|are)\s+{_PATIENT}\s+(?:still\s+|even\s+)?(?:eligible|a\s+candidate|qualified)\b",
+    re.I)
+
+
+def asks_for_own_check(text: str) -> bool:
+    return bool(_OWN_CHECK.search(text or ""))
+
+
 def stated_answers(text: str, requested: str | None) -> dict[str, object]:
     """`read_answers` over the sentences of a message that are not questions: "does my daughter qualify? she
     is 8, b cell ALL, relapsed twice" answers all three; "is 25 the age limit?" answers nothing."""

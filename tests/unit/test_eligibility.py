@@ -1,6 +1,6 @@
 import pytest
 
-from bot.eligibility import (IN_REMISSION, NOT_IN_REMISSION, UNSURE, compare, parse_age, parse_diagnosis,
+from bot.eligibility import (IN_REMISSION, asks_for_own_check, NOT_IN_REMISSION, UNSURE, compare, parse_age, parse_diagnosis,
                              parse_remission, parse_status, read_answers, required_slots,
                              stated_answers)
 
@@ -130,3 +130,15 @@ def test_only_the_statements_of_a_message_are_read(text, requested, found):
 ])
 def test_answers_in_spanish_are_read(text, found):
     assert read_answers(text, None) == found
+
+
+@pytest.mark.parametrize("text", ["can my son get car t", "can my 7 year old get kymriah", "is my child eligible",
+                                  "could she qualify", "would my daughter be a candidate", "can he still get this treatment"])
+def test_a_question_whether_this_patient_may_have_the_therapy_asks_for_the_check(text):
+    assert asks_for_own_check(text)
+
+
+@pytest.mark.parametrize("text", ["can i get kymriah at your hospital", "who can get car t", "does she get chemo first",
+                                  "how do they get the cells", "can my son get a fever from it", "", None])
+def test_other_questions_with_can_and_get_do_not(text):
+    assert not asks_for_own_check(text)
