@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import after_eligibility_summary, context_events, latest_entity, latest_intent, latest_text, live, say
-from bot.answering import respond
+from bot.answering import respond, within_check
 
 
 class ActionAnswerQuestion(Action):
@@ -26,6 +26,8 @@ class ActionAnswerQuestion(Action):
             last_faq_id=tracker.get_slot("last_faq_id"),
             after_check=after_eligibility_summary(tracker),
         )
+        if tracker.active_loop_name == "eligibility_form":
+            outcome = within_check(outcome)
         say(dispatcher, outcome.messages, tracker)
         return context_events(outcome)
 

@@ -43,6 +43,20 @@ def acknowledged() -> Outcome:
     return Outcome([Message(response="utter_acknowledge")], "smalltalk")
 
 
+def within_check(outcome: Outcome) -> Outcome:
+    """Inside the eligibility check, a side message retrieval cannot place ("what now", "b cell?") gets a short
+    note, with the "did you mean" choices as buttons when there were any, instead of "did you mean", "out of
+    scope" or a hand-off: each of those is a second prompt beside the check's question, which comes next and
+    carries the turn's payload. A sure reply (an answer, a hand-off reason, a near miss, an emergency) stays."""
+    unsure = outcome.kind == "clarify" or (
+        outcome.kind in (HANDOFF, OUT_OF_SCOPE) and outcome.reason in (NO_ANSWER, UNSURE, OFF_TOPIC))
+    if not unsure:
+        return outcome
+    buttons = [b for m in outcome.messages for b in m.buttons]
+    note = Message(response="utter_check_side_choices" if buttons else "utter_check_side_unknown", buttons=buttons)
+    return Outcome([note], "eligibility")
+
+
 def _route(snapshot: Snapshot, reason: str, score: float | None = None) -> Outcome | None:
     content = snapshot.content
     route = next((r for r in content.routes if r.id == reason), None)

@@ -193,3 +193,15 @@ def test_whether_this_child_can_get_it_starts_the_check(conversation, ask):
     # Retrieval was sure of the entry about whether the hospital offers KYMRIAH, whose answer begins "Yes.".
     payload, messages = conversation.ask(ask)
     assert payload["kind"] == "eligibility", (payload, messages)
+
+
+@pytest.mark.parametrize("side", ["what now", "whats the weather like"])
+def test_a_side_message_the_check_cannot_place_gets_a_note_and_the_question_again(conversation, side):
+    conversation.ask("is my child eligible for kymriah")
+    asked, _ = conversation.ask("9")
+    payload, messages = conversation.ask(side)
+    # Not "out of scope" or a hand-off beside the check's question: the note, then the same question.
+    assert payload["kind"] == "eligibility" and payload.get("asking") == asked.get("asking"), (payload, messages)
+    assert "not sure I understood" in texts(messages)
+    payload, _ = conversation.ask("b-cell ALL")
+    assert payload["kind"] == "eligibility" and payload.get("asking") != asked.get("asking"), payload
