@@ -10,8 +10,8 @@ from bot.replies import Message
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.scorer import ANSWER, CLARIFY, NOTHING, Candidate, Decision, decide
 from bot.content.journey import next_step
-from bot.questions import (acknowledges, asks_for_more, asks_what_next, core_question, looks_like_follow_up, names_the_therapy, points_back, question_part,
-                           refers_back, split_two, wants_simpler)
+from bot.questions import (acknowledges, asks_for_more, asks_what_next, core_question, looks_like_follow_up,
+                           names_the_therapy, points_back, question_part, refers_back, split_two, wants_simpler)
 from bot.eligibility import asks_for_own_check
 from bot.safety import get_checker
 from bot.text import looks_spanish
@@ -316,7 +316,7 @@ def plainly_off_topic(off_topic: bool, text: str) -> bool:
 
 
 def _listed_after(snapshot: Snapshot, previous) -> str | None:
-    """"tell me more" after an answer: the first related question its editors listed (`follow_ups`)."""
+    """ "tell me more" after an answer: the first related question its editors listed (`follow_ups`)."""
     return next((f for f in previous.follow_ups if f in snapshot.index.entry_by_id and f != previous.id), None)
 
 
