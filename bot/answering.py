@@ -12,7 +12,7 @@ from bot.retrieval.scorer import ANSWER, CLARIFY, NOTHING, Candidate, Decision, 
 from bot.content.journey import next_step
 from bot.questions import (acknowledges, asks_for_more, asks_what_next, core_question, looks_like_follow_up,
                            names_the_therapy, points_back, question_part, refers_back, split_two, wants_simpler)
-from bot.eligibility import asks_for_own_check
+from bot.eligibility import asks, asks_for_own_check
 from bot.safety import get_checker
 from bot.text import looks_spanish
 
@@ -358,6 +358,8 @@ def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | 
     step = _step_after(snapshot, previous) if previous is not None and asks_what_next(text) else None
     if step is not None:
         return answer_entry(snapshot, step)
+    if intent == "stop" and not asks(text or ""):
+        return Outcome([Message(response="utter_stopped")], "smalltalk")
     decision = understand(snapshot, text or "", previous)
     also = second_answer(snapshot, text or "", decision)
     if also is not None:

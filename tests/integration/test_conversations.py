@@ -152,3 +152,14 @@ def test_tell_me_more_gets_the_first_related_question_listed_after_the_answer(co
     listed = load_content(load_settings().paths)[0].by_id()[payload["faq_id"]].follow_ups
     payload, _ = conversation.ask(reply)
     assert (payload["kind"], payload["faq_id"]) == ("answer", listed[0]), payload
+
+
+def test_a_question_the_classifier_reads_as_stop_is_still_answered(conversation):
+    # "enough" is one of the classifier's examples of `stop`; outside the check, only a message that does not
+    # ask gets "stopped".
+    payload, _ = conversation.ask("what is apheresis?")
+    assert payload["kind"] == "answer"
+    payload, messages = conversation.ask("enough cells?")
+    assert payload["kind"] != "smalltalk", (payload, messages)
+    payload, messages = conversation.ask("never mind")
+    assert payload["kind"] == "smalltalk" and "whenever you're ready" in texts(messages), (payload, messages)
