@@ -16,6 +16,8 @@ from bot.eligibility import asks, asks_for_own_check
 from bot.safety import get_checker
 from bot.text import looks_spanish
 
+# Intents whose rules outside the check run action_answer_question, and their reply when the message does not ask.
+_CLOSINGS = {"stop": "utter_stopped", "goodbye": "utter_goodbye"}
 # Two unsure replies in a row and the assistant stops guessing and offers a person.
 MAX_UNSURE_IN_A_ROW = 2
 TREATMENT_DECISION, REQUEST_PERSON, OFF_TOPIC, LANGUAGE = "treatment_decision", "request_person", "off_topic", "language"
@@ -358,8 +360,9 @@ def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | 
     step = _step_after(snapshot, previous) if previous is not None and asks_what_next(text) else None
     if step is not None:
         return answer_entry(snapshot, step)
-    if intent == "stop" and not asks(text or ""):
-        return Outcome([Message(response="utter_stopped")], "smalltalk")
+    # The classifier's "stop" and "goodbye" also catch questions ("enough cells?", "how soon can we be seen?").
+    if intent in _CLOSINGS and not asks(text or ""):
+        return Outcome([Message(response=_CLOSINGS[intent])], "smalltalk")
     decision = understand(snapshot, text or "", previous)
     also = second_answer(snapshot, text or "", decision)
     if also is not None:

@@ -163,3 +163,13 @@ def test_a_question_the_classifier_reads_as_stop_is_still_answered(conversation)
     assert payload["kind"] != "smalltalk", (payload, messages)
     payload, messages = conversation.ask("never mind")
     assert payload["kind"] == "smalltalk" and "whenever you're ready" in texts(messages), (payload, messages)
+
+
+def test_goodbye_is_said_only_to_a_goodbye(conversation):
+    # The classifier reads "i see" and "sounds good" as goodbye too.
+    payload, _ = conversation.ask("what is apheresis?")
+    assert payload["kind"] == "answer"
+    payload, messages = conversation.ask("i see")
+    assert payload["kind"] == "smalltalk" and "Goodbye" not in texts(messages), messages
+    payload, messages = conversation.ask("ok bye")
+    assert payload["kind"] == "smalltalk" and "Goodbye" in texts(messages), messages
