@@ -10,14 +10,14 @@ from bot.replies import Message
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.scorer import ANSWER, CLARIFY, NOTHING, Candidate, Decision, decide
 from bot.content.journey import next_step
-from bot.questions import (acknowledges, asks_for_more, asks_what_next, core_question, looks_like_follow_up,
+from bot.questions import (acknowledges, asks_for_help, asks_for_more, asks_what_next, core_question, looks_like_follow_up,
                            names_the_therapy, points_back, question_part, refers_back, split_two, wants_simpler)
 from bot.eligibility import asks, asks_for_own_check
 from bot.safety import get_checker
 from bot.text import looks_spanish
 
 # Intents whose rules outside the check run action_answer_question, and their reply when the message does not ask.
-_CLOSINGS = {"stop": "utter_stopped", "goodbye": "utter_goodbye"}
+_CLOSINGS = {"stop": "utter_stopped", "goodbye": "utter_goodbye", "thank": "utter_thank"}
 # Two unsure replies in a row and the assistant stops guessing and offers a person.
 MAX_UNSURE_IN_A_ROW = 2
 TREATMENT_DECISION, REQUEST_PERSON, OFF_TOPIC, LANGUAGE = "treatment_decision", "request_person", "off_topic", "language"
@@ -37,6 +37,10 @@ class Outcome:
 
 def emergency() -> Outcome:
     return Outcome([Message(response="utter_emergency")], "emergency", topic="side_effects")
+
+
+def _closing(intent: str) -> Outcome:
+    return Outcome([Message(response=_CLOSINGS[intent])], "smalltalk")
 
 
 def acknowledged() -> Outcome:
@@ -340,8 +344,12 @@ def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | 
         return emergency()
     if faq_id and faq_id in snapshot.index.entry_by_id:  # a quick reply names its entry: no guessing needed
         return answer_entry(snapshot, faq_id)
+    if intent == "thank" and not asks(text or ""):
+        return _closing(intent)  # "ok thanks" is thanks, not only an acknowledgement
     if acknowledges(text):
         return acknowledged()
+    if asks_for_help(text):
+        return Outcome([Message(response="utter_greet")], "smalltalk")
     if text and checker.personal_medical_decision(text):
         return person_requested(snapshot, text, treatment_decision=True)
     named = route_by_terms(snapshot.content.routes, text or "")
@@ -362,7 +370,7 @@ def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | 
         return answer_entry(snapshot, step)
     # The classifier's "stop" and "goodbye" also catch questions ("enough cells?", "how soon can we be seen?").
     if intent in _CLOSINGS and not asks(text or ""):
-        return Outcome([Message(response=_CLOSINGS[intent])], "smalltalk")
+        return _closing(intent)
     decision = understand(snapshot, text or "", previous)
     also = second_answer(snapshot, text or "", decision)
     if also is not None:

@@ -53,6 +53,18 @@ def acknowledges(text: str) -> bool:
     return bool(_ACKNOWLEDGEMENT.match(text or ""))
 
 
+# A whole message that asks what the assistant can do ("help", "what can i ask you"), or has no words at all
+# ("?", "..."): the greeting, which says what it can do, not "I only answer questions about CAR T".
+_HELP = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|ok|um+|so)[\s,.!]+)*(?:help(?: me)?(?: please| pls)?|i need help|can you help(?: me)?|"
+    r"what can (?:you|u) (?:do|help (?:me |us )?with)|what (?:can|should|do) (?:i|we) ask(?: you)?|"
+    r"what do (?:you|u) know(?: about)?|how does this (?:chat|work)|menu|options)?[\s?.!]*$", re.I)
+
+
+def asks_for_help(text: str) -> bool:
+    return bool(text and text.strip() and _HELP.match(text))
+
+
 # Words that point back at the previous answer ("does it hurt", "how long does that take").
 _ANAPHORA = re.compile(r"\b(it|that|this|they|them|those|these|there|then|one|he|she|him|her)\b", re.I)
 _CUE = re.compile(

@@ -173,3 +173,18 @@ def test_goodbye_is_said_only_to_a_goodbye(conversation):
     assert payload["kind"] == "smalltalk" and "Goodbye" not in texts(messages), messages
     payload, messages = conversation.ask("ok bye")
     assert payload["kind"] == "smalltalk" and "Goodbye" in texts(messages), messages
+
+
+def test_thanks_with_a_question_gets_the_answer_and_plain_thanks_gets_thanked(conversation):
+    payload, _ = conversation.ask("what is apheresis?")
+    assert payload["kind"] == "answer"
+    payload, messages = conversation.ask("ok thanks! and does it hurt?")
+    assert (payload["kind"], payload.get("topic")) == ("answer", "apheresis"), (payload, messages)
+    payload, messages = conversation.ask("thank you so much")
+    assert payload["kind"] == "smalltalk" and "welcome" in texts(messages), messages
+
+
+@pytest.mark.parametrize("text", ["help", "?"])
+def test_help_gets_what_the_assistant_can_do(conversation, text):
+    payload, messages = conversation.ask(text)
+    assert payload["kind"] == "smalltalk" and "automated" in texts(messages), (payload, messages)

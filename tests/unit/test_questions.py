@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.questions import (acknowledges, asks_for_more, asks_what_next, core_question, looks_like_follow_up, question_part, split_two,
+from bot.questions import (acknowledges, asks_for_help, asks_for_more, asks_what_next, core_question, looks_like_follow_up, question_part, split_two,
                            wants_simpler)
 
 
@@ -105,3 +105,14 @@ def test_a_whole_message_asking_for_more_is_read_as_such(text):
                                   "more than one infusion?", "", None])
 def test_a_message_asking_about_something_named_is_not_a_request_for_more(text):
     assert not asks_for_more(text)
+
+
+@pytest.mark.parametrize("text", ["help", "help me", "?", "...", "what can you do", "what can i ask you", "I need help"])
+def test_a_request_for_help_or_a_message_without_words_is_read_as_such(text):
+    assert asks_for_help(text)
+
+
+@pytest.mark.parametrize("text", ["help with money", "can you help me find a hotel", "help! he has a fever", "ok", "",
+                                  "   ", None])
+def test_a_request_for_help_with_something_is_not(text):
+    assert not asks_for_help(text)
