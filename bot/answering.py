@@ -348,7 +348,7 @@ def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | 
         return _closing(intent)  # "ok thanks" is thanks, not only an acknowledgement
     if acknowledges(text):
         return acknowledged()
-    if asks_for_help(text):
+    if asks_for_help(text) or (not last_faq_id and asks_for_more(text)):  # "tell me more" about nothing yet
         return Outcome([Message(response="utter_greet")], "smalltalk")
     if text and checker.personal_medical_decision(text):
         return person_requested(snapshot, text, treatment_decision=True)

@@ -184,7 +184,7 @@ def test_thanks_with_a_question_gets_the_answer_and_plain_thanks_gets_thanked(co
     assert payload["kind"] == "smalltalk" and "welcome" in texts(messages), messages
 
 
-@pytest.mark.parametrize("text", ["help", "?"])
+@pytest.mark.parametrize("text", ["help", "?", "tell me more"])
 def test_help_gets_what_the_assistant_can_do(conversation, text):
     payload, messages = conversation.ask(text)
     assert payload["kind"] == "smalltalk" and "automated" in texts(messages), (payload, messages)
