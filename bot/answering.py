@@ -55,7 +55,7 @@ def within_check(outcome: Outcome) -> Outcome:
     scope" or a hand-off: each of those is a second prompt beside the check's question, which comes next and
     carries the turn's payload. A sure reply (an answer, a hand-off reason, a near miss, an emergency) stays."""
     unsure = outcome.kind == "clarify" or (
-        outcome.kind in (HANDOFF, OUT_OF_SCOPE) and outcome.reason in (NO_ANSWER, UNSURE, OFF_TOPIC))
+        outcome.kind in (HANDOFF, OUT_OF_SCOPE) and outcome.reason in _PLACED_NOWHERE)
     if not unsure:
         return outcome
     buttons = [b for m in outcome.messages for b in m.buttons]
@@ -111,8 +111,10 @@ def _gives_a_contact(snapshot: Snapshot, entry) -> bool:
                for contact in snapshot.content.contacts.values() for key in ("phone", "email"))
 
 
-# Replies that mean retrieval found nothing it is sure of: they never overrule the intent classifier.
-_UNSURE_REASONS = (NO_ANSWER, UNSURE, LANGUAGE, OFF_TOPIC)
+# Replies that mean retrieval found nothing it is sure of: they never overrule the intent classifier. Except
+# for a message in another language, they mean it could not place the message at all (`within_check`).
+_PLACED_NOWHERE = (NO_ANSWER, UNSURE, OFF_TOPIC)
+_UNSURE_REASONS = _PLACED_NOWHERE + (LANGUAGE,)
 
 
 def _sure(outcome: Outcome, not_topic: str | None = None) -> bool:
