@@ -82,37 +82,28 @@ def test_follow_up_is_short_or_points_back():
     assert not looks_like_follow_up("who decides whether my son can get kymriah at your hospital", content_words=5)
 
 
-@pytest.mark.parametrize("text", ["ok", "OK!", "okay", "k", "got it", "makes sense", "wow", "hmm", "oh ok cool",
-                                  "that's a lot to take in", "sure", "ok got it thanks", "interesting", "lol"])
-def test_a_whole_message_that_only_acknowledges_is_read_as_such(text):
-    assert acknowledges(text)
+# The whole-message readers of small talk and follow-ups: what each reads, and what it must leave alone.
+WHOLE_MESSAGE_READINGS = {
+    acknowledges: (
+        ["ok", "OK!", "okay", "k", "got it", "makes sense", "wow", "hmm", "oh ok cool", "that's a lot to take in", "sure",
+         "ok got it thanks", "interesting", "lol"],
+        ["ok and how long does it take", "cool, is there an age limit", "wow does it hurt", "is that ok", "yes", "no",
+         "ok he has a fever", "this is a lot can i talk to someone", "", None, "ok " * 50_000 + "how long"]),
+    asks_for_more: (
+        ["tell me more", "Tell me more about it", "go on", "can you tell me more?", "what else should i know",
+         "anything else we should know", "more info please"],
+        ["tell me more about crs", "more about the side effects", "what else can cause a fever", "more than one infusion?",
+         "", None]),
+    asks_for_help: (
+        ["help", "help me", "?", "...", "what can you do", "what can i ask you", "I need help"],
+        ["help with money", "can you help me find a hotel", "help! he has a fever", "ok", "", "   ", None]),
+}
 
 
-@pytest.mark.parametrize("text", ["ok and how long does it take", "cool, is there an age limit", "wow does it hurt",
-                                  "is that ok", "yes", "no", "ok he has a fever", "this is a lot can i talk to someone",
-                                  "", None, "ok " * 50_000 + "how long"])
-def test_a_message_that_asks_or_answers_something_is_not_an_acknowledgement(text):
-    assert not acknowledges(text)
-
-
-@pytest.mark.parametrize("text", ["tell me more", "Tell me more about it", "go on", "can you tell me more?",
-                                  "what else should i know", "anything else we should know", "more info please"])
-def test_a_whole_message_asking_for_more_is_read_as_such(text):
-    assert asks_for_more(text)
-
-
-@pytest.mark.parametrize("text", ["tell me more about crs", "more about the side effects", "what else can cause a fever",
-                                  "more than one infusion?", "", None])
-def test_a_message_asking_about_something_named_is_not_a_request_for_more(text):
-    assert not asks_for_more(text)
-
-
-@pytest.mark.parametrize("text", ["help", "help me", "?", "...", "what can you do", "what can i ask you", "I need help"])
-def test_a_request_for_help_or_a_message_without_words_is_read_as_such(text):
-    assert asks_for_help(text)
-
-
-@pytest.mark.parametrize("text", ["help with money", "can you help me find a hotel", "help! he has a fever", "ok", "",
-                                  "   ", None])
-def test_a_request_for_help_with_something_is_not(text):
-    assert not asks_for_help(text)
+@pytest.mark.parametrize("reader,text,expected", [
+    (reader, text, expected)
+    for reader, (read, left_alone) in WHOLE_MESSAGE_READINGS.items()
+    for expected, texts in ((True, read), (False, left_alone))
+    for text in texts], ids=lambda v: v.__name__ if callable(v) else None)
+def test_a_whole_message_reader_reads_only_its_own_messages(reader, text, expected):
+    assert reader(text) is expected
