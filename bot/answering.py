@@ -215,10 +215,16 @@ def understand(snapshot: Snapshot, text: str, previous=None) -> Decision:
             joined = decide(index, f"{previous.question} {text}", settings)
             # Joined to the previous question, a short question of its own ("what is apheresis" after the
             # contact answer) can land back on the answer just read: the previous question's words dominate.
-            # A message that points back at nothing and is sure of another topic alone asks that.
             echoes = joined.top is not None and joined.top.target.id == previous.id
-            if not (echoes and not refers and alone.band == ANSWER and alone.top.target.topic != previous.topic):
-                readings.append(joined)
+            if echoes and alone.band == ANSWER and alone.top.target.kind == ANSWER_TARGET \
+                    and alone.top.target.id != previous.id \
+                    and (alone.top.target.topic == previous.topic or not refers):
+                # The joined reading only says "more of the same"; the message alone is sure of another
+                # entry of the same topic ("is it painful" after what happens to the collected cells), or
+                # points back at nothing and is sure of another topic. A message that points back ("does
+                # it hurt" after the infusion) keeps its context.
+                return alone
+            readings.append(joined)
         elif alone.band == ANSWER:
             return alone
     best = max(readings, key=lambda d: (not (bound and _near_miss(d)),) + _rank(d))

@@ -188,3 +188,16 @@ def test_thanks_with_a_question_gets_the_answer_and_plain_thanks_gets_thanked(co
 def test_help_gets_what_the_assistant_can_do(conversation, text):
     payload, messages = conversation.ask(text)
     assert payload["kind"] == "smalltalk" and "automated" in texts(messages), (payload, messages)
+
+
+# Joined to the question just answered, these follow-ups land back on that answer; on their own words they
+# are sure of another entry of the same topic, which is what they ask.
+@pytest.mark.parametrize("first, follow_up, wanted", [
+    ("what happens to the cells after they take them", "is it painful", "apheresis-does-it-hurt"),
+    ("is kymriah fda approved", "how do you say it", "kymriah-pronounce"),
+])
+def test_a_follow_up_sure_of_another_entry_of_the_topic_gets_that_entry(conversation, first, follow_up, wanted):
+    payload, _ = conversation.ask(first)
+    assert payload["kind"] == "answer" and payload["faq_id"] != wanted, payload
+    payload, messages = conversation.ask(follow_up)
+    assert (payload["kind"], payload.get("faq_id")) == ("answer", wanted), (payload, messages)
