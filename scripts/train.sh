@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Trains what is out of date:
-# - the embedding model fine-tuned on the FAQ phrasings and hand-off examples (bot/retrieval/finetune.py),
-#   cached under a fingerprint of the content: a live edit is served at once by the model in use, and the
-#   next `make train` refreshes the fine-tuning;
+# - the embedding model fine-tuned on the phrasing pairs frozen in data/finetune_pairs.yml
+#   (bot/retrieval/finetune.py), cached under their fingerprint: an FAQ edit is served by the model in use,
+#   live and after this script alike; `python -m bot.retrieval.finetune --freeze` refreshes the pairs;
 # - the Rasa model, only when what it learns from changed: NLU data, rules, stories, the domain, the Rasa
 #   part of config.yml, or the custom NLU component. FAQ files are not Rasa training data.
 set -euo pipefail

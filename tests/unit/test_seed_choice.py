@@ -14,7 +14,7 @@ from bot.retrieval.finetune import CHOICE, POINTER, FinetuneSettings, ensure, fi
 from bot.settings import load_settings
 
 SETTINGS = FinetuneSettings(finetune=True, epochs=1, learning_rate=1e-5, batch_size=8, scale=20.0, seed=42,
-                            seed_candidates=(42, 7, 99))
+                            seed_candidates=(42, 7, 99), pairs_file=None)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_the_candidates_do_not_change_a_model_s_own_key(content):
 
 def test_config_lists_the_candidates_and_an_empty_list_means_the_seed():
     values = {"finetune": True, "epochs": 2, "learning_rate": 6e-5, "batch_size": 32, "scale": 20.0, "seed": 42,
-              "seed_candidates": []}
+              "seed_candidates": [], "pairs_file": None}
     assert FinetuneSettings.from_mapping(values).seed_candidates == (42,)
     with pytest.raises(ValueError, match="seed_candidates"):
         FinetuneSettings.from_mapping({k: v for k, v in values.items() if k != "seed_candidates"})
