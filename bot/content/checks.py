@@ -80,7 +80,10 @@ def check_alternates_belong(index: RetrievalIndex, settings: RetrievalSettings) 
                 f"alternate '{text}' of '{mine.id}' matches '{rival.id}' ({rival.topic or rival.kind}) better "
                 f"({values[best]:.2f} vs {values[owner]:.2f}); reword it with words of its own question, or move it",
                 "error" if loss > ALTERNATE_CLEAR_LOSS else "warning"))
-        elif rival.entry is not None and a.band == ANSWER:
+        elif rival.entry is not None and a.band == ANSWER \
+                and not (where.term_pattern is not None and where.term_pattern.search(text)):
+            # (An example naming one of its reason's `terms`, "is yescarta the same as kymriah", is routed by
+            # the term before retrieval is asked.)
             line = where.example_lines[index.phrasing_rows(owner).index(row)]
             problems.append(Problem(where.file, line,
                 f"example '{text}' of '{mine.id}' would be answered by FAQ entry '{rival.id}' ({a.confidence:.2f}); if that "
