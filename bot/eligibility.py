@@ -164,9 +164,11 @@ def read_answers(text: str, requested: str | None) -> dict[str, object]:
     return found
 
 
-# A message or sentence that asks rather than answers (its start or its question mark).
-_ASKS = re.compile(r"\?\s*$|^\s*(what|how|why|when|where|who|which|whats|what's|is|are|does|do|can|could|will|"
-                   r"would|should)\b", re.I)
+# A message or sentence that asks rather than answers (its start or its question mark). A few words may
+# lead in: "wait what is b-cell all" asks, though "b-cell all" alone would answer the diagnosis question.
+_LEAD_IN = r"(?:(?:wait|ok|okay|so|and|but|sorry|hmm+|um+|uh+|oh|hold on|hang on|quick question)[\s,.!:;-]+)*"
+_ASKS = re.compile(r"\?\s*$|^\s*" + _LEAD_IN + r"(what|how|why|when|where|who|which|whats|what's|is|are|does|do|can|"
+                   r"could|will|would|should)\b", re.I)
 
 
 def asks(text: str) -> bool:

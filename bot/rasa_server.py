@@ -6,7 +6,8 @@ the environment and the secrets file cannot. Rasa's REST channel (`/webhooks/res
 gateway uses) and `GET /` stay open on 127.0.0.1; `/conversations/...`, `/status` and `/model/...` need
 `?token=`. ACTION_TOKEN is set here for deploy/endpoints.yml, which has Rasa send it to the action server.
 The models load through rasa_components/fast_load.py, which brings a cold start from about a minute to about
-20 s with identical predictions.
+20 s with identical predictions; rasa_components/circuit_break.py lets a conversation go on after Rasa's
+circuit breaker has stopped a turn.
 """
 from __future__ import annotations
 
@@ -36,9 +37,10 @@ def main(argv: list[str] | None = None) -> None:
     sys.argv = ["rasa", "run", "--enable-api", f"--auth-token={rasa_token(settings)}", *options]
     from rasa.__main__ import main as rasa_main
 
-    from rasa_components import fast_load
+    from rasa_components import circuit_break, fast_load
 
     fast_load.install(spacy_entities=_extracts_spacy_entities(ROOT / "config.yml"))
+    circuit_break.install()
     rasa_main()
 
 

@@ -205,3 +205,16 @@ def test_a_side_message_the_check_cannot_place_gets_a_note_and_the_question_agai
     assert "not sure I understood" in texts(messages)
     payload, _ = conversation.ask("b-cell ALL")
     assert payload["kind"] == "eligibility" and payload.get("asking") != asked.get("asking"), payload
+
+
+@pytest.mark.parametrize("side", ["wait what is b-cell all", "ok so what does b-cell ALL mean"])
+def test_a_question_that_names_an_answer_is_answered_not_taken_as_the_answer(conversation, side):
+    # "b-cell all" alone answers the diagnosis question; asked about, after a few words of lead-in, it is a
+    # side question, and the check asks for the diagnosis again.
+    conversation.ask("can my son get kymriah")
+    asked, _ = conversation.ask("10")
+    assert asked.get("asking") == "diagnosis", asked
+    payload, messages = conversation.ask(side)
+    assert payload["kind"] == "answer", (payload, messages)
+    payload, _ = conversation.ask("b-cell ALL")
+    assert payload.get("asking") == "disease_status", payload

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.eligibility import (IN_REMISSION, asks_for_own_check, NOT_IN_REMISSION, UNSURE, compare, parse_age, parse_diagnosis,
+from bot.eligibility import (IN_REMISSION, asks, asks_for_own_check, NOT_IN_REMISSION, UNSURE, compare, parse_age, parse_diagnosis,
                              parse_remission, parse_status, read_answers, required_slots,
                              stated_answers)
 
@@ -142,3 +142,12 @@ def test_a_question_whether_this_patient_may_have_the_therapy_asks_for_the_check
                                   "how do they get the cells", "can my son get a fever from it", "", None])
 def test_other_questions_with_can_and_get_do_not(text):
     assert not asks_for_own_check(text)
+
+
+@pytest.mark.parametrize("text, asking", [
+    ("wait what is b-cell all", True), ("ok so how old does he need to be", True), ("hmm, is that bad", True),
+    ("and what about relapse", True), ("b-cell all", False), ("actually its AML", False), ("oh he is 12", False),
+    ("so 12", False), ("okay", False),
+])
+def test_a_few_words_of_lead_in_do_not_hide_a_question(text, asking):
+    assert asks(text) is asking
