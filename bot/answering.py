@@ -10,7 +10,7 @@ from bot.replies import Message
 from bot.retrieval.index import ANSWER as ANSWER_TARGET
 from bot.retrieval.scorer import ANSWER, CLARIFY, NOTHING, Candidate, Decision, decide
 from bot.content.journey import next_step
-from bot.questions import (acknowledges, asks_for_help, asks_for_more, asks_what_next, core_question, looks_like_follow_up,
+from bot.questions import (acknowledges, asks_for_a_person, asks_for_help, asks_for_more, asks_what_next, core_question, looks_like_follow_up,
                            names_the_therapy, points_back, question_part, refers_back, split_two, wants_simpler)
 from bot.eligibility import asks, asks_for_own_check
 from bot.safety import get_checker
@@ -354,6 +354,9 @@ def respond(snapshot: Snapshot, text: str, unsure_count: int = 0, faq_id: str | 
         return answer_entry(snapshot, faq_id)
     if intent == "thank" and not asks(text or ""):
         return _closing(intent)  # "ok thanks" is thanks, not only an acknowledgement
+    if intent == "bot_challenge":
+        return person_requested(snapshot, text) if asks_for_a_person(text) \
+            else Outcome([Message(response="utter_bot_challenge")], "smalltalk")
     if acknowledges(text):
         return acknowledged()
     if asks_for_help(text) or (not last_faq_id and asks_for_more(text)):  # "tell me more" about nothing yet

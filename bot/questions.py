@@ -65,6 +65,20 @@ def asks_for_help(text: str) -> bool:
     return bool(text and text.strip() and _HELP.match(text))
 
 
+# A wish for a person in the message's own words ("can i talk to a real person this is a lot"). The classifier
+# reads some of these as "are you a bot?" because of "real person"; "is this a real person" asks that, and is
+# not matched.
+_WANTS_PERSON = re.compile(
+    r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some\s+|the\s+)?(?:real\s+|actual\s+|live\s+)?"
+    r"(?:person|human|someone|somebody|nurse|doctor)\b"
+    r"|\b(?:want|need)\s+(?:a\s+|an\s+)?(?:real\s+|actual\s+|live\s+)?(?:person|human)\b"
+    r"|\b(?:person|human|someone|somebody)\s+(?:i|we)\s+(?:can|could)\s+(?:talk|speak|chat)\b", re.I)
+
+
+def asks_for_a_person(text: str) -> bool:
+    return bool(_WANTS_PERSON.search(text or ""))
+
+
 # Words that point back at the previous answer ("does it hurt", "how long does that take").
 _ANAPHORA = re.compile(r"\b(it|that|this|they|them|those|these|there|then|one|he|she|him|her)\b", re.I)
 _CUE = re.compile(

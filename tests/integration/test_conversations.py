@@ -201,3 +201,11 @@ def test_a_follow_up_sure_of_another_entry_of_the_topic_gets_that_entry(conversa
     assert payload["kind"] == "answer" and payload["faq_id"] != wanted, payload
     payload, messages = conversation.ask(follow_up)
     assert (payload["kind"], payload.get("faq_id")) == ("answer", wanted), (payload, messages)
+
+
+def test_a_wish_for_a_person_the_classifier_reads_as_are_you_a_bot_is_handed_off(conversation):
+    # "real person" makes the classifier read the whole message as bot_challenge.
+    payload, messages = conversation.ask("are you real? i want a real person")
+    assert (payload["kind"], payload.get("reason")) == ("handoff", "request_person"), (payload, messages)
+    payload, messages = conversation.ask("are you a bot")
+    assert payload["kind"] == "smalltalk" and "automated" in texts(messages), (payload, messages)

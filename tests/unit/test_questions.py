@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.questions import (acknowledges, asks_for_help, asks_for_more, asks_what_next, core_question, looks_like_follow_up, question_part, split_two,
+from bot.questions import (acknowledges, asks_for_a_person, asks_for_help, asks_for_more, asks_what_next, core_question, looks_like_follow_up, question_part, split_two,
                            wants_simpler)
 
 
@@ -107,3 +107,13 @@ WHOLE_MESSAGE_READINGS = {
     for text in texts], ids=lambda v: v.__name__ if callable(v) else None)
 def test_a_whole_message_reader_reads_only_its_own_messages(reader, text, expected):
     assert reader(text) is expected
+
+
+@pytest.mark.parametrize("text, wants", [
+    ("can i talk to a real person", True), ("are you real? i want a real person", True), ("i need a human", True),
+    ("is there a person i can talk to", True), ("can i speak with the nurse", True),
+    ("is this a real person", False), ("are you a bot", False), ("is a human reading this", False),
+    ("talk to you later", False), ("", False), (None, False),
+])
+def test_a_wish_for_a_person_in_the_message_s_own_words(text, wants):
+    assert asks_for_a_person(text) is wants
