@@ -189,7 +189,10 @@ _OWN_CHECK = re.compile(
     rf"\b(?:can|could|would|will|may|does|do)\s+{_PATIENT}\s+(?:still\s+|even\s+)?"
     rf"(?:(?:get|have|receive|try|be\s+treated\s+with)\s+{_THERAPY_NAMED}\b{_NOT_WHERE}"
     rf"|qualify|be\s+(?:eligible|a\s+candidate|considered)\b)"
-    rf"|\b(?:is|are)\s+{_PATIENT}\s+(?:still\s+|even\s+)?(?:eligible|a\s+candidate|qualified)\b",
+    rf"|\b(?:is|are)\s+{_PATIENT}\s+(?:still\s+|even\s+)?(?:eligible|a\s+candidate|qualified)\b"
+    # The same question in statement order, as parents writing in a second language type it ("my son can
+    # receive kymriah?"): only with its question mark, since "she can have it at home" states something.
+    rf"|\b{_PATIENT}\s+(?:can|could|may)\s+(?:still\s+)?(?:get|have|receive|try)\s+{_THERAPY_NAMED}{_NOT_WHERE}\s*\?",
     re.I)
 
 

@@ -133,13 +133,15 @@ def test_answers_in_spanish_are_read(text, found):
 
 
 @pytest.mark.parametrize("text", ["can my son get car t", "can my 7 year old get kymriah", "is my child eligible",
-                                  "could she qualify", "would my daughter be a candidate", "can he still get this treatment"])
+                                  "could she qualify", "would my daughter be a candidate", "can he still get this treatment",
+                                  "my daughter can get car t?", "my son can receive kymriah? please check"])
 def test_a_question_whether_this_patient_may_have_the_therapy_asks_for_the_check(text):
     assert asks_for_own_check(text)
 
 
 @pytest.mark.parametrize("text", ["can i get kymriah at your hospital", "who can get car t", "does she get chemo first",
-                                  "how do they get the cells", "can my son get a fever from it", "", None])
+                                  "how do they get the cells", "can my son get a fever from it", "she can have it at home",
+                                  "my son can get kymriah", "my son can get kymriah at your hospital?", "", None])
 def test_other_questions_with_can_and_get_do_not(text):
     assert not asks_for_own_check(text)
 
